@@ -1,0 +1,36 @@
+//! Project automation for KeyDesk.
+//!
+//! `cargo xtask run`   installs what is missing, builds, and starts KeyDesk against a virtual key.
+//! `cargo xtask test`  installs what the tests need, starts the real components, runs every test.
+//! `cargo xtask bench` runs the benchmarks, each printing ratios against a baseline of the same run.
+//!
+//! Only std is used so that xtask itself compiles in seconds on a cold machine.
+
+mod cmd;
+mod run;
+mod services;
+mod system_packages;
+mod test;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run::run(&args[1..]),
+        Some("test") => test::test(&args[1..]),
+        Some("bench") => test::bench(&args[1..]),
+        Some("install-deps") => system_packages::ensure(&[system_packages::BUILD, system_packages::TEST].concat()),
+        _ => {
+            eprintln!("usage: cargo xtask <run|test|bench|install-deps>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

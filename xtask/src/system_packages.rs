@@ -1,0 +1,64 @@
+//! Installs the Debian/Ubuntu packages KeyDesk builds and tests with, only those missing.
+
+use crate::cmd::{on_path, run, Result};
+use std::process::Command;
+
+/// Needed to build and run KeyDesk (PC/SC for NFC readers, OpenSSL for the server's webauthn-rs).
+pub const BUILD: &[&str] = &["pkg-config", "libpcsclite-dev", "libssl-dev", "pcscd"];
+
+/// Needed by the tests: the vpcd virtual reader driver that presents the virtual key to pcscd
+/// as a contactless card, and PostgreSQL for the server's multi-instance database.
+pub const TEST: &[&str] = &["vsmartcard-vpcd", "postgresql"];
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).contains("install ok installed"))
+        .unwrap_or(false)
+}
+
+/// Installs whichever of `packages` are missing, with apt-get (through sudo when not root).
+pub fn ensure(packages: &[&str]) -> Result {
+    if !on_path("dpkg-query") || !on_path("apt-get") {
+        return Err(format!(
+            "this is not a Debian/Ubuntu system; install the equivalents of: {}",
+            packages.join(" ")
+        ));
+    }
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing missing system packages: {}", missing.join(" "));
+    let as_root = is_root();
+    if !as_root && !on_path("sudo") {
+        return Err(format!(
+            "missing packages and no sudo: run as root `apt-get install {}`",
+            missing.join(" ")
+        ));
+    }
+    let apt = |args: &[&str]| {
+        let mut command = if as_root { Command::new("apt-get") } else { sudo_apt() };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run(&mut apt(&["update", "-q"]))?;
+    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+    install.args(&missing);
+    run(&mut install)
+}
+
+fn sudo_apt() -> Command {
+    let mut command = Command::new("sudo");
+    command.arg("apt-get");
+    command
+}
+
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+        .unwrap_or(false)
+}

@@ -1,0 +1,32 @@
+//! `cargo xtask test` and `cargo xtask bench`.
+
+use crate::cmd::{cargo, repo_root, run, Result};
+use crate::services::Postgres;
+use crate::system_packages::{ensure, BUILD, TEST};
+
+/// Loopback port of the throw-away PostgreSQL the server tests run against.
+const TEST_POSTGRES_PORT: u16 = 55432;
+
+/// Installs what the tests need, starts the components they share, runs lints and every test.
+/// Extra arguments are passed to `cargo test` (e.g. a test-name filter).
+pub fn test(extra: &[String]) -> Result {
+    ensure(&[BUILD, TEST].concat())?;
+    let root = repo_root();
+    run(cargo()
+        .current_dir(&root)
+        .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    // pcscd and the virtual card are started by the NFC tests themselves (one pcscd per machine,
+    // so those tests serialise on it); PostgreSQL is shared by the server tests.
+    let postgres = Postgres::start(TEST_POSTGRES_PORT)?;
+    run(cargo()
+        .current_dir(&root)
+        .args(["test", "--workspace"])
+        .args(extra)
+        .env("KEYDESK_TEST_POSTGRES_URL", &postgres.url))
+}
+
+/// Runs every benchmark; each prints its own measurements beside a baseline of the same run.
+pub fn bench(extra: &[String]) -> Result {
+    ensure(&[BUILD, TEST].concat())?;
+    run(cargo().current_dir(repo_root()).args(["bench", "--workspace"]).args(extra))
+}
