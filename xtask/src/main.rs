@@ -8,7 +8,6 @@
 
 mod cmd;
 mod run;
-mod services;
 mod system_packages;
 mod test;
 

@@ -5,7 +5,7 @@
 //! and `keydesk info` report for it.
 
 use crate::cmd::{cargo, repo_root, run as run_command, target_dir, Result};
-use crate::services::Pcscd;
+use keydesk_testkit::Pcscd;
 use crate::system_packages::{ensure, BUILD};
 use std::io::IsTerminal;
 use std::process::{Child, Command};

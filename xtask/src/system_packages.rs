@@ -1,6 +1,7 @@
 //! Installs the Debian/Ubuntu packages KeyDesk builds and tests with, only those missing.
 
-use crate::cmd::{on_path, run, Result};
+use crate::cmd::{run, Result};
+use keydesk_testkit::{is_root, on_path};
 use std::process::Command;
 
 /// Needed to build and run KeyDesk (PC/SC for NFC readers, OpenSSL for the server's webauthn-rs).
@@ -53,12 +54,4 @@ fn sudo_apt() -> Command {
     let mut command = Command::new("sudo");
     command.arg("apt-get");
     command
-}
-
-pub fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
-        .unwrap_or(false)
 }

@@ -1,7 +1,7 @@
 //! `cargo xtask test` and `cargo xtask bench`.
 
 use crate::cmd::{cargo, repo_root, run, Result};
-use crate::services::Postgres;
+use keydesk_testkit::Postgres;
 use crate::system_packages::{ensure, BUILD, TEST};
 
 /// Loopback port of the throw-away PostgreSQL the server tests run against.

@@ -1,45 +1,10 @@
-//! Real components started for tests and for `cargo xtask run`, stopped when their guard drops.
+//! A throw-away PostgreSQL cluster for the server's multi-instance tests.
 
-use crate::cmd::{on_path, Result};
+use crate::process::{is_root, run, terminate, wait_for};
+use crate::Result;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Where pcscd puts its client socket once it is ready.
-const PCSCD_SOCKET: &str = "/run/pcscd/pcscd.comm";
-
-/// A pcscd this process started (or none, when one was already running); stopped on drop.
-#[derive(Debug)]
-pub struct Pcscd {
-    child: Option<Child>,
-}
-
-impl Pcscd {
-    /// Uses the running pcscd, or starts `pcscd --foreground` and waits for its socket.
-    pub fn ensure_running() -> Result<Self> {
-        if Path::new(PCSCD_SOCKET).exists() && process_running("pcscd") {
-            return Ok(Self { child: None });
-        }
-        let child = Command::new("pcscd")
-            .arg("--foreground")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("could not start pcscd ({e}); install it with `cargo xtask install-deps`"))?;
-        let guard = Self { child: Some(child) };
-        wait_for(|| Path::new(PCSCD_SOCKET).exists(), Duration::from_secs(10))
-            .map_err(|()| format!("pcscd did not create {PCSCD_SOCKET} within 10 s"))?;
-        Ok(guard)
-    }
-}
-
-impl Drop for Pcscd {
-    fn drop(&mut self) {
-        if let Some(child) = self.child.as_mut() {
-            terminate(child);
-        }
-    }
-}
+use std::time::Duration;
 
 /// A throw-away PostgreSQL cluster on a loopback port, with trust authentication; removed on drop.
 #[derive(Debug)]
@@ -56,9 +21,9 @@ impl Postgres {
         let _ = std::fs::remove_dir_all(&data_dir);
         std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create {data_dir:?}: {e}"))?;
         // PostgreSQL refuses to run as root: run it as the `postgres` user Debian's package creates.
-        let as_root = crate::system_packages::is_root();
+        let as_root = is_root();
         if as_root {
-            crate::cmd::run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&data_dir))?;
+            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&data_dir))?;
         }
         let as_db_user = |program: PathBuf| {
             if as_root {
@@ -70,7 +35,7 @@ impl Postgres {
             }
         };
         let pgdata = data_dir.join("data");
-        crate::cmd::run(
+        run(
             as_db_user(bin.join("initdb"))
                 .args(["--auth=trust", "--username=postgres", "--encoding=UTF8", "-D"])
                 .arg(&pgdata)
@@ -123,38 +88,3 @@ fn postgres_bin_dir() -> Result<PathBuf> {
     versions.pop().ok_or_else(|| "no PostgreSQL server binaries under /usr/lib/postgresql".to_string())
 }
 
-/// SIGTERM, then wait up to 10 s, then SIGKILL: daemons like pcscd must be reaped before a new
-/// one can start.
-fn terminate(child: &mut Child) {
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-fn process_running(name: &str) -> bool {
-    on_path("pgrep")
-        && Command::new("pgrep")
-            .args(["-x", name])
-            .stdout(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-}
-
-fn wait_for(mut ready: impl FnMut() -> bool, limit: Duration) -> std::result::Result<(), ()> {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if ready() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Err(())
-}
