@@ -1,0 +1,117 @@
+//! The vpcd shell against the real pcscd: a client using the `pcsc` crate (libpcsclite) sees our
+//! software card in the "Virtual PCD" reader, exchanges APDUs of every size vpcd allows, and sees
+//! the card vanish when it is removed.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers may fail loudly
+use keydesk_testkit::Pcscd;
+use keydesk_vpcd::{Card, CardServer, DEFAULT_VPCD_ADDRESS};
+use std::ffi::CString;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Answers every APDU with its own data field reversed, then 90 00; counts power-ons.
+#[derive(Default)]
+struct MirrorCard {
+    power_ons: u32,
+}
+
+impl Card for MirrorCard {
+    fn power_on(&mut self) {
+        self.power_ons += 1;
+    }
+    fn power_off(&mut self) {}
+    fn transmit(&mut self, apdu: &[u8]) -> Vec<u8> {
+        let mut reply: Vec<u8> = apdu.iter().rev().copied().collect();
+        reply.extend_from_slice(&[0x90, 0x00]);
+        reply
+    }
+}
+
+fn vpcd_reader(context: &pcsc::Context) -> Option<CString> {
+    let mut buffer = vec![0u8; 4096];
+    let readers = context.list_readers(&mut buffer).ok()?;
+    readers.into_iter().find(|r| r.to_string_lossy().starts_with("Virtual PCD 00 00")).map(CString::from)
+}
+
+/// Waits for the card to be present in the vpcd reader (pcscd polls it about every 400 ms).
+fn connect_when_present(context: &pcsc::Context, limit: Duration) -> pcsc::Card {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(reader) = vpcd_reader(context) {
+            if let Ok(card) = context.connect(&reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY) {
+                return card;
+            }
+        }
+        assert!(Instant::now() < deadline, "the vpcd card did not appear within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits until pcscd itself reports the reader empty (it notices a removal on its next poll).
+fn wait_until_empty(context: &pcsc::Context, limit: Duration) {
+    let reader = vpcd_reader(context).expect("vpcd reader");
+    let mut states = [pcsc::ReaderState::new(reader, pcsc::State::UNAWARE)];
+    let deadline = Instant::now() + limit;
+    loop {
+        context.get_status_change(Duration::from_millis(200), &mut states).ok();
+        if states[0].event_state().contains(pcsc::State::EMPTY) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "pcscd did not notice the removal within {limit:?}");
+        states[0].sync_current_state();
+    }
+}
+
+fn start(card: &Arc<Mutex<MirrorCard>>) -> (Pcscd, CardServer, pcsc::Context) {
+    let pcscd = Pcscd::exclusive_for_test().expect("pcscd");
+    let address = DEFAULT_VPCD_ADDRESS.parse().expect("address");
+    let server = CardServer::start(address, Arc::clone(card)).expect("card server");
+    let context = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
+    (pcscd, server, context)
+}
+
+#[test]
+fn apdus_of_every_length_cross_pcscd_unchanged() {
+    let card = Arc::new(Mutex::new(MirrorCard::default()));
+    let (_pcscd, _server, context) = start(&card);
+    let connection = connect_when_present(&context, Duration::from_secs(10));
+    let mut response = vec![0u8; 70_000];
+    for length in [4usize, 5, 255, 256, 261, 4096, 65_530] {
+        let apdu: Vec<u8> = (0..length).map(|i| (i * 7 + length) as u8).collect();
+        let reply = connection.transmit(&apdu, &mut response).expect("transmit");
+        let mut expected: Vec<u8> = apdu.iter().rev().copied().collect();
+        expected.extend_from_slice(&[0x90, 0x00]);
+        assert_eq!(reply, expected.as_slice(), "APDU of {length} bytes");
+    }
+    assert!(card.lock().expect("card").power_ons >= 1, "vpcd powers the card on");
+}
+
+#[test]
+fn a_removed_card_fails_the_next_transmit_and_can_come_back() {
+    let card = Arc::new(Mutex::new(MirrorCard::default()));
+    let (_pcscd, server, context) = start(&card);
+    let connection = connect_when_present(&context, Duration::from_secs(10));
+    let mut response = [0u8; 258];
+    assert!(connection.transmit(&[0x00, 0xA4, 0x04, 0x00], &mut response).is_ok());
+
+    server.remove();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let error = loop {
+        match connection.transmit(&[0x00, 0xA4, 0x04, 0x00], &mut response) {
+            Err(error) => break error,
+            Ok(_) => {
+                assert!(Instant::now() < deadline, "transmit kept working after removal");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    };
+    assert!(
+        matches!(error, pcsc::Error::RemovedCard | pcsc::Error::ResetCard | pcsc::Error::NoSmartcard | pcsc::Error::CommError | pcsc::Error::NotTransacted),
+        "unexpected error after removal: {error:?}"
+    );
+
+    wait_until_empty(&context, Duration::from_secs(5));
+    server.insert();
+    let connection = connect_when_present(&context, Duration::from_secs(10));
+    assert_eq!(connection.transmit(&[0x01, 0x02, 0x03, 0x04], &mut response).expect("transmit"), &[4, 3, 2, 1, 0x90, 0x00]);
+}
