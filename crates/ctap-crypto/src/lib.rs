@@ -1,0 +1,1 @@
+//! Sans-IO CTAP 2.1 cryptography (work in progress).

@@ -1,0 +1,1 @@
+//! CTAP1/U2F raw messages (work in progress).
