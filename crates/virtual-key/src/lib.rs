@@ -1,0 +1,1 @@
+//! Software CTAP 2.1 authenticator (work in progress).
