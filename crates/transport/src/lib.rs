@@ -8,6 +8,7 @@
 mod device;
 mod error;
 pub mod hid;
+pub mod nfc;
 
 pub use device::{Device, DeviceDescriptor, DeviceId, Message, NoWatch, TransportKind, Watch};
 pub use error::TransportError;

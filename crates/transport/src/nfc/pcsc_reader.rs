@@ -1,0 +1,121 @@
+//! NFC and CCID readers through PC/SC (pcscd on Linux): enumeration, card presence, FIDO applet
+//! detection, and the APDU pipe the ISO 7816 framing drives.
+
+use super::{ApduLink, ApduPipe, FidoApplet};
+use crate::{DeviceDescriptor, DeviceId, TransportError, TransportKind};
+use std::ffi::{CStr, CString};
+
+/// What a reader holds, as far as FIDO is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReaderState {
+    /// No card on the reader.
+    Empty,
+    /// A card whose FIDO applet answered SELECT.
+    Fido { descriptor: DeviceDescriptor, applet: FidoApplet },
+    /// A card that refused the FIDO applet (a bank card, an ID card, ...).
+    NotFido,
+}
+
+/// A reader and its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reader {
+    pub name: String,
+    pub state: ReaderState,
+}
+
+/// Establishes a PC/SC context; "pcscd is not running" is told apart from other failures.
+pub fn context() -> Result<pcsc::Context, TransportError> {
+    pcsc::Context::establish(pcsc::Scope::User).map_err(|e| match e {
+        pcsc::Error::NoService | pcsc::Error::ServiceStopped | pcsc::Error::NoReadersAvailable => {
+            TransportError::PcscdNotRunning
+        }
+        other => TransportError::Other(format!("PC/SC is unavailable: {other}")),
+    })
+}
+
+/// Every reader, each probed for a FIDO card.
+pub fn readers(context: &pcsc::Context) -> Result<Vec<Reader>, TransportError> {
+    let names = reader_names(context)?;
+    Ok(names.iter().map(|name| probe(context, name)).collect())
+}
+
+fn reader_names(context: &pcsc::Context) -> Result<Vec<CString>, TransportError> {
+    let length = match context.list_readers_len() {
+        Ok(length) => length,
+        Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
+        Err(pcsc::Error::NoService | pcsc::Error::ServiceStopped) => return Err(TransportError::PcscdNotRunning),
+        Err(other) => return Err(TransportError::Other(format!("cannot list smart-card readers: {other}"))),
+    };
+    let mut buffer = vec![0u8; length];
+    match context.list_readers(&mut buffer) {
+        Ok(names) => Ok(names.map(CStr::to_owned).collect()),
+        Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
+        Err(other) => Err(TransportError::Other(format!("cannot list smart-card readers: {other}"))),
+    }
+}
+
+fn probe(context: &pcsc::Context, name: &CStr) -> Reader {
+    let text = name.to_string_lossy().into_owned();
+    let state = match context.connect(name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY) {
+        Err(_) => ReaderState::Empty,
+        Ok(card) => match ApduLink::select(descriptor(&text), PcscPipe { card }) {
+            Ok(link) => ReaderState::Fido { descriptor: descriptor(&text), applet: link.applet() },
+            Err(_) => ReaderState::NotFido,
+        },
+    };
+    Reader { name: text, state }
+}
+
+fn descriptor(reader: &str) -> DeviceDescriptor {
+    DeviceDescriptor {
+        id: DeviceId(format!("nfc:{reader}")),
+        transport: TransportKind::Nfc,
+        product: reader.to_string(),
+        // vsmartcard's vpcd is only ever used to present software cards.
+        simulated: reader.starts_with("Virtual PCD"),
+    }
+}
+
+/// Connects to the card on `reader` and selects its FIDO applet.
+pub fn connect(context: &pcsc::Context, reader: &str) -> Result<ApduLink<PcscPipe>, TransportError> {
+    let name = CString::new(reader).map_err(|_| TransportError::Other(format!("bad reader name {reader:?}")))?;
+    let card = context
+        .connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .map_err(map_card_error)?;
+    ApduLink::select(descriptor(reader), PcscPipe { card })
+}
+
+/// A connected card.
+pub struct PcscPipe {
+    card: pcsc::Card,
+}
+
+impl std::fmt::Debug for PcscPipe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PcscPipe").finish_non_exhaustive()
+    }
+}
+
+impl ApduPipe for PcscPipe {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        // Extended-length responses can carry up to 65536 bytes plus the status word.
+        let mut buffer = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
+        self.card.transmit(command, &mut buffer).map(<[u8]>::to_vec).map_err(map_card_error)
+    }
+}
+
+/// pcscd reports a card that left the field in several ways, depending on when it noticed.
+fn map_card_error(error: pcsc::Error) -> TransportError {
+    match error {
+        pcsc::Error::RemovedCard
+        | pcsc::Error::ResetCard
+        | pcsc::Error::NoSmartcard
+        | pcsc::Error::NotTransacted
+        | pcsc::Error::CommError
+        | pcsc::Error::UnpoweredCard
+        | pcsc::Error::UnknownReader
+        | pcsc::Error::ReaderUnavailable => TransportError::Disconnected,
+        pcsc::Error::NoService | pcsc::Error::ServiceStopped => TransportError::PcscdNotRunning,
+        other => TransportError::Other(format!("smart-card reader error: {other}")),
+    }
+}
