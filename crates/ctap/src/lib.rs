@@ -1,0 +1,37 @@
+//! # keydesk-ctap: the CTAP 2.1 message layer
+//!
+//! Every CTAP 2.1 command's request and response, encoded and decoded on both sides: the
+//! host encodes requests and decodes responses, the authenticator (our virtual key)
+//! decodes requests and encodes responses. Plus the canonical CTAP2 CBOR codec, status
+//! codes, authenticator data, COSE keys, attestation statements and extension data.
+//!
+//! ## No IO
+//!
+//! This crate is sans-IO: it never touches a device, socket, file or clock. Bytes go in,
+//! typed messages come out, and back:
+//!
+//! ```text
+//!  host                                             authenticator
+//!  MakeCredentialRequest --encode()--> [0x01|CBOR] --Request::decode()--> Request::MakeCredential
+//!  MakeCredentialResponse <--decode()-- [0x00|CBOR] <--encode()-- MakeCredentialResponse
+//! ```
+//!
+//! Framing (CTAPHID, ISO 7816, BLE) and cryptography (PIN/UV auth protocols, hmac-secret)
+//! live in other crates; this one carries their outputs as bytes.
+
+pub mod attestation;
+pub mod auth_data;
+pub mod cbor;
+pub mod command;
+pub mod commands;
+pub mod cose;
+pub mod entities;
+pub mod error;
+pub mod extensions;
+pub mod message;
+pub mod status;
+
+pub use command::Command;
+pub use error::DecodeError;
+pub use message::{CommandRequest, CommandResponse};
+pub use status::StatusCode;
