@@ -9,6 +9,7 @@ mod device;
 mod error;
 pub mod hid;
 pub mod nfc;
+pub mod discovery;
 
 pub use device::{Device, DeviceDescriptor, DeviceId, Message, NoWatch, TransportKind, Watch};
 pub use error::TransportError;
