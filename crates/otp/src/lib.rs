@@ -25,6 +25,8 @@ pub mod uri;
 pub mod vault;
 
 mod percent;
+pub mod crypto;
+pub mod secretstream;
 mod random;
 
 pub use codes::{check_clock_drift, generate_code, seconds_remaining, ClockDrift, Code, CodeError};
