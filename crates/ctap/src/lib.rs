@@ -29,9 +29,11 @@ pub mod entities;
 pub mod error;
 pub mod extensions;
 pub mod message;
+pub mod request;
 pub mod status;
 
 pub use command::Command;
 pub use error::DecodeError;
 pub use message::{CommandRequest, CommandResponse};
+pub use request::Request;
 pub use status::StatusCode;

@@ -184,3 +184,266 @@ fn get_info_full_and_minimal() {
     assert!(full.supports_version(versions::FIDO_2_1));
     assert!(full.supports_extension("hmac-secret"));
 }
+
+#[test]
+fn client_pin_every_subcommand() {
+    let ka = CoseKey::EcdhEsHkdf256(point(4));
+    let requests = [
+        ClientPinRequest::get_pin_retries(),
+        ClientPinRequest::get_uv_retries(),
+        ClientPinRequest::get_key_agreement(2),
+        ClientPinRequest::set_pin(2, ka.clone(), vec![1; 80], vec![2; 32]),
+        ClientPinRequest::change_pin(1, ka.clone(), vec![3; 16], vec![1; 64], vec![2; 16]),
+        ClientPinRequest::get_pin_token(1, ka.clone(), vec![3; 16]),
+        ClientPinRequest::get_pin_uv_auth_token_using_pin_with_permissions(
+            2,
+            ka.clone(),
+            vec![3; 32],
+            Permissions::MAKE_CREDENTIAL | Permissions::GET_ASSERTION,
+            Some("example.com".into()),
+        ),
+        ClientPinRequest::get_pin_uv_auth_token_using_uv_with_permissions(
+            2,
+            ka.clone(),
+            Permissions::CREDENTIAL_MANAGEMENT | Permissions::AUTHENTICATOR_CONFIG,
+            None,
+        ),
+    ];
+    for request in &requests {
+        request_round_trip(request);
+    }
+    // Wire values of the subcommands (§6.5.5) and permissions (§6.5.5.7).
+    let sub: Vec<u8> = requests.iter().map(|r| r.sub_command.value()).collect();
+    assert_eq!(sub, [0x01, 0x07, 0x02, 0x03, 0x04, 0x05, 0x09, 0x06]);
+    let all = Permissions::MAKE_CREDENTIAL
+        | Permissions::GET_ASSERTION
+        | Permissions::CREDENTIAL_MANAGEMENT
+        | Permissions::BIO_ENROLLMENT
+        | Permissions::LARGE_BLOB_WRITE
+        | Permissions::AUTHENTICATOR_CONFIG;
+    assert_eq!(all.0, 0x3f);
+    assert!(Permissions::GET_ASSERTION.requires_rp_id());
+    assert!(!Permissions::CREDENTIAL_MANAGEMENT.requires_rp_id());
+    assert_eq!(change_pin_auth_message(&[1, 2], &[3]), vec![1, 2, 3]);
+
+    response_round_trip(&ClientPinResponse::default());
+    response_round_trip(&ClientPinResponse { key_agreement: Some(ka), ..Default::default() });
+    response_round_trip(&ClientPinResponse {
+        pin_retries: Some(8),
+        power_cycle_state: Some(false),
+        ..Default::default()
+    });
+    response_round_trip(&ClientPinResponse { pin_uv_auth_token: Some(vec![9; 48]), ..Default::default() });
+    response_round_trip(&ClientPinResponse { uv_retries: Some(3), ..Default::default() });
+}
+
+#[test]
+fn parameterless_commands() {
+    request_round_trip(&ResetRequest);
+    request_round_trip(&SelectionRequest);
+    request_round_trip(&GetNextAssertionRequest);
+    assert_eq!(ResetRequest.encode(), vec![0x07]);
+    assert_eq!(SelectionRequest.encode(), vec![0x0b]);
+    assert_eq!(GetNextAssertionRequest.encode(), vec![0x08]);
+    response_round_trip(&EmptyResponse);
+    assert_eq!(EmptyResponse.encode(), vec![0x00]);
+    // Some authenticators answer with an empty map.
+    assert_eq!(EmptyResponse::decode(&[0x00, 0xa0]), Ok(EmptyResponse));
+    assert!(EmptyResponse::decode(&[0x00, 0xa1, 0x01, 0x01]).is_err());
+    assert!(ResetRequest::decode(&[0x07, 0xa0]).is_err());
+}
+
+#[test]
+fn credential_management_every_subcommand() {
+    use CredentialManagementSubCommand as S;
+    let params = CredentialManagementParams {
+        rp_id_hash: Some([7; 32]),
+        credential_id: Some(CredentialDescriptor::public_key(vec![1; 16])),
+        user: Some(UserEntity { id: vec![2], name: Some("n".into()), display_name: None }),
+    };
+    for sub in [
+        S::GetCredsMetadata,
+        S::EnumerateRpsBegin,
+        S::EnumerateRpsGetNextRp,
+        S::EnumerateCredentialsBegin,
+        S::EnumerateCredentialsGetNextCredential,
+        S::DeleteCredential,
+        S::UpdateUserInformation,
+    ] {
+        let mut request = CredentialManagementRequest::new(sub);
+        request_round_trip(&request);
+        if sub.is_authenticated() {
+            request.sub_command_params = Some(params.clone());
+            request.pin_uv_auth_protocol = Some(2);
+            request.pin_uv_auth_param = Some(vec![1; 32]);
+            request_round_trip(&request);
+        }
+    }
+    // The prototype command byte 0x41 carries the same request.
+    let mut bytes = CredentialManagementRequest::new(S::GetCredsMetadata).encode();
+    bytes[0] = 0x41;
+    assert!(CredentialManagementRequest::decode(&bytes).is_ok());
+
+    response_round_trip(&CredentialManagementResponse::default());
+    response_round_trip(&CredentialManagementResponse {
+        existing_resident_credentials_count: Some(3),
+        max_possible_remaining_resident_credentials_count: Some(22),
+        ..Default::default()
+    });
+    response_round_trip(&CredentialManagementResponse {
+        rp: Some(RpEntity::new("example.com")),
+        rp_id_hash: Some([5; 32]),
+        total_rps: Some(2),
+        ..Default::default()
+    });
+    response_round_trip(&CredentialManagementResponse {
+        user: Some(UserEntity::new(vec![1, 2])),
+        credential_id: Some(CredentialDescriptor::public_key(vec![3; 16])),
+        public_key: Some(CoseKey::Ed25519 { x: [6; 32] }),
+        total_credentials: Some(1),
+        cred_protect: Some(CredProtect::UserVerificationOptional),
+        large_blob_key: Some(vec![4; 32]),
+        third_party_payment: Some(false),
+        ..Default::default()
+    });
+}
+
+#[test]
+fn bio_enrollment_every_subcommand() {
+    use BioEnrollmentSubCommand as S;
+    request_round_trip(&BioEnrollmentRequest::get_modality());
+    for sub in [
+        S::EnrollBegin,
+        S::EnrollCaptureNextSample,
+        S::CancelCurrentEnrollment,
+        S::EnumerateEnrollments,
+        S::SetFriendlyName,
+        S::RemoveEnrollment,
+        S::GetFingerprintSensorInfo,
+    ] {
+        let request = BioEnrollmentRequest {
+            sub_command_params: Some(BioEnrollmentParams {
+                template_id: Some(vec![1, 2]),
+                template_friendly_name: Some("thumb".into()),
+                timeout_milliseconds: Some(10_000),
+            }),
+            pin_uv_auth_protocol: Some(1),
+            pin_uv_auth_param: Some(vec![0; 16]),
+            ..BioEnrollmentRequest::fingerprint(sub)
+        };
+        request_round_trip(&request);
+        request_round_trip(&BioEnrollmentRequest::fingerprint(sub));
+    }
+    response_round_trip(&BioEnrollmentResponse { modality: Some(1), ..Default::default() });
+    response_round_trip(&BioEnrollmentResponse {
+        fingerprint_kind: Some(FINGERPRINT_KIND_TOUCH),
+        max_capture_samples_required_for_enroll: Some(5),
+        max_template_friendly_name: Some(32),
+        ..Default::default()
+    });
+    response_round_trip(&BioEnrollmentResponse {
+        template_id: Some(vec![9]),
+        last_enroll_sample_status: Some(EnrollSampleStatus::TooFast),
+        remaining_samples: Some(3),
+        ..Default::default()
+    });
+    response_round_trip(&BioEnrollmentResponse {
+        template_infos: Some(vec![
+            TemplateInfo { template_id: vec![1], template_friendly_name: Some("a".into()) },
+            TemplateInfo { template_id: vec![2], template_friendly_name: None },
+        ]),
+        ..Default::default()
+    });
+    for v in 0..=255u8 {
+        assert_eq!(u8::from(EnrollSampleStatus::from(v)), v);
+    }
+    assert_eq!(EnrollSampleStatus::from(0x0e), EnrollSampleStatus::NoUserPresenceTransition);
+    assert_eq!(EnrollSampleStatus::from(0x0c), EnrollSampleStatus::Unknown(0x0c));
+}
+
+#[test]
+fn config_every_subcommand() {
+    for sub in [ConfigSubCommand::EnableEnterpriseAttestation, ConfigSubCommand::ToggleAlwaysUv] {
+        request_round_trip(&ConfigRequest {
+            pin_uv_auth_protocol: Some(2),
+            pin_uv_auth_param: Some(vec![1; 32]),
+            ..ConfigRequest::new(sub)
+        });
+    }
+    request_round_trip(&ConfigRequest {
+        sub_command_params: Some(ConfigParams::SetMinPinLength(SetMinPinLengthParams {
+            new_min_pin_length: Some(6),
+            min_pin_length_rp_ids: Some(vec!["example.com".into()]),
+            force_change_pin: Some(true),
+        })),
+        ..ConfigRequest::new(ConfigSubCommand::SetMinPinLength)
+    });
+    request_round_trip(&ConfigRequest {
+        sub_command_params: Some(ConfigParams::VendorPrototype { vendor_command_id: 0x1234 }),
+        ..ConfigRequest::new(ConfigSubCommand::VendorPrototype)
+    });
+}
+
+#[test]
+fn large_blobs_get_and_set() {
+    request_round_trip(&LargeBlobsRequest::get(0, 1024));
+    request_round_trip(&LargeBlobsRequest {
+        pin_uv_auth_param: Some(vec![1; 32]),
+        pin_uv_auth_protocol: Some(2),
+        ..LargeBlobsRequest::set(0, vec![7; 100], Some(300))
+    });
+    response_round_trip(&LargeBlobsResponse { config: Some(vec![1, 2, 3]) });
+    response_round_trip(&LargeBlobsResponse::default());
+
+    let entries = vec![LargeBlobEntry { ciphertext: vec![1; 40], nonce: [2; 12], orig_size: 20 }];
+    let serialized = serialize_large_blob_array(&entries);
+    assert_eq!(parse_large_blob_array(&serialized), Ok(entries));
+    let mut corrupted = serialized.clone();
+    corrupted[3] ^= 1;
+    assert_eq!(parse_large_blob_array(&corrupted), Err(LargeBlobArrayError::ChecksumMismatch));
+    assert_eq!(parse_large_blob_array(&serialized[..10]), Err(LargeBlobArrayError::ChecksumMismatch));
+}
+
+#[test]
+fn request_enum_dispatches_every_command() {
+    use keydesk_ctap::{Command, Request};
+    let requests = vec![
+        Request::MakeCredential(MakeCredentialRequest::new(
+            [1; 32],
+            RpEntity::new("a"),
+            UserEntity::new(vec![1]),
+            vec![CredentialParameters::public_key(-8)],
+        )),
+        Request::GetAssertion(GetAssertionRequest::new("a", [2; 32])),
+        Request::GetInfo,
+        Request::ClientPin(ClientPinRequest::get_pin_retries()),
+        Request::Reset,
+        Request::GetNextAssertion,
+        Request::BioEnrollment(BioEnrollmentRequest::get_modality()),
+        Request::CredentialManagement(CredentialManagementRequest::new(
+            CredentialManagementSubCommand::GetCredsMetadata,
+        )),
+        Request::Selection,
+        Request::LargeBlobs(LargeBlobsRequest::get(0, 64)),
+        Request::Config(ConfigRequest::new(ConfigSubCommand::ToggleAlwaysUv)),
+        Request::PrototypeBioEnrollment(BioEnrollmentRequest::fingerprint(
+            BioEnrollmentSubCommand::EnumerateEnrollments,
+        )),
+        Request::PrototypeCredentialManagement(CredentialManagementRequest::new(
+            CredentialManagementSubCommand::EnumerateRpsBegin,
+        )),
+    ];
+    let mut commands: Vec<Command> = Vec::new();
+    for request in &requests {
+        let bytes = request.encode();
+        assert_eq!(bytes[0], request.command().byte());
+        assert_eq!(&Request::decode(&bytes).unwrap(), request);
+        commands.push(request.command());
+    }
+    assert_eq!(commands, Command::ALL.to_vec());
+    // Each typed request encodes to the same bytes as its Request variant.
+    assert_eq!(requests[0].encode()[1..], {
+        let Request::MakeCredential(r) = &requests[0] else { unreachable!() };
+        r.encode()[1..].to_vec()
+    });
+}
