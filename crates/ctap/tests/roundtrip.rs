@@ -401,7 +401,7 @@ fn large_blobs_get_and_set() {
     let mut corrupted = serialized.clone();
     corrupted[3] ^= 1;
     assert_eq!(parse_large_blob_array(&corrupted), Err(LargeBlobArrayError::ChecksumMismatch));
-    assert_eq!(parse_large_blob_array(&serialized[..10]), Err(LargeBlobArrayError::ChecksumMismatch));
+    assert_eq!(parse_large_blob_array(&serialized[..10]), Err(LargeBlobArrayError::TooShort { length: 10 }));
 }
 
 #[test]
