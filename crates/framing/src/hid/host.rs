@@ -142,7 +142,8 @@ enum State {
     Idle,
     AwaitingInit { nonce: [u8; INIT_NONCE_LEN] },
     Awaiting { cmd: HidCommand },
-    Receiving(Reassembly),
+    /// Receiving a response; `init_nonce` is set for an INIT response.
+    Receiving { reassembly: Reassembly, init_nonce: Option<[u8; INIT_NONCE_LEN]> },
 }
 
 /// The host side of CTAPHID for one device.
@@ -198,7 +199,7 @@ impl HidHost {
     /// a normal response.
     pub fn cancel(&mut self) -> Result<(), HostError> {
         let cid = self.cid.ok_or(HostError::NoChannel)?;
-        if !matches!(self.state, State::Awaiting { .. } | State::Receiving(_)) {
+        if !matches!(self.state, State::Awaiting { .. } | State::Receiving { init_nonce: None, .. }) {
             return Err(HostError::NothingToCancel);
         }
         self.queue(cid, HidCommand::Cancel, &[]);
@@ -219,7 +220,7 @@ impl HidHost {
     pub fn handle_report(&mut self, report: &[u8]) -> Result<ReportOutcome, HostError> {
         let packet = Packet::parse(report, self.report_len)?;
         let ours = match self.state {
-            State::AwaitingInit { .. } => BROADCAST_CID,
+            State::AwaitingInit { .. } | State::Receiving { init_nonce: Some(_), .. } => BROADCAST_CID,
             _ => match self.cid {
                 Some(cid) => cid,
                 None => return Ok(ReportOutcome::OtherChannel { cid: packet.cid() }),
@@ -239,8 +240,9 @@ impl HidHost {
         match (&mut self.state, packet) {
             (State::Idle, _) => Err(HostError::UnsolicitedPacket),
             (State::AwaitingInit { nonce }, Packet::Init { cmd: HidCommand::Init, payload_len, data, .. }) => {
-                let nonce = *nonce;
-                self.handle_init_response(nonce, payload_len, data)
+                let init_nonce = Some(*nonce);
+                self.state = State::Receiving { reassembly: Reassembly::start(HidCommand::Init, payload_len, data), init_nonce };
+                self.finish_if_complete()
             }
             (State::AwaitingInit { .. }, Packet::Init { cmd: HidCommand::Error, payload_len, data, .. }) => {
                 self.finish_with_error(payload_len, data)
@@ -266,37 +268,31 @@ impl HidHost {
                             return Err(HostError::ResponseTooLong { len: usize::from(payload_len), max });
                         }
                         let reassembly = Reassembly::start(cmd, payload_len, data);
-                        self.state = State::Receiving(reassembly);
-                        self.finish_if_complete();
-                        Ok(ReportOutcome::Consumed)
+                        self.state = State::Receiving { reassembly, init_nonce: None };
+                        self.finish_if_complete()
                     }
                     got => Err(HostError::UnexpectedResponseCommand { expected, got }),
                 }
             }
-            (State::Receiving(_), Packet::Init { .. }) => Err(HostError::InterruptedResponse),
-            (State::Receiving(reassembly), Packet::Cont { seq, data, .. }) => {
+            (State::Receiving { .. }, Packet::Init { .. }) => Err(HostError::InterruptedResponse),
+            (State::Receiving { reassembly, .. }, Packet::Cont { seq, data, .. }) => {
                 reassembly.push(seq, data).map_err(|ReassemblyError::Sequence { expected, got }| {
                     HostError::UnexpectedSequence { expected, got }
                 })?;
-                self.finish_if_complete();
-                Ok(ReportOutcome::Consumed)
+                self.finish_if_complete()
             }
         }
     }
 
-    fn handle_init_response(
-        &mut self,
-        nonce: [u8; INIT_NONCE_LEN],
-        payload_len: u16,
-        data: &[u8],
-    ) -> Result<ReportOutcome, HostError> {
-        let len = usize::from(payload_len);
-        let body = data.get(..len.min(data.len())).unwrap_or_default();
+    fn handle_init_response(&mut self, nonce: [u8; INIT_NONCE_LEN], body: &[u8]) -> Result<ReportOutcome, HostError> {
+        let len = body.len();
         let Some(fields) = body.get(..17) else {
             return Err(HostError::ShortInitResponse(len));
         };
         let (echoed, rest) = fields.split_at(INIT_NONCE_LEN);
         if echoed != nonce {
+            // Another application's INIT: keep waiting for ours.
+            self.state = State::AwaitingInit { nonce };
             return Ok(ReportOutcome::OtherNonce);
         }
         let &[c0, c1, c2, c3, protocol_version, major, minor, build, caps] = rest else {
@@ -324,11 +320,20 @@ impl HidHost {
         Ok(ReportOutcome::Consumed)
     }
 
-    fn finish_if_complete(&mut self) {
-        if matches!(&self.state, State::Receiving(r) if r.is_complete()) {
-            if let State::Receiving(reassembly) = std::mem::replace(&mut self.state, State::Idle) {
-                let cmd = reassembly.cmd;
-                self.events.push_back(HostEvent::Response { cmd, payload: reassembly.into_payload() });
+    fn finish_if_complete(&mut self) -> Result<ReportOutcome, HostError> {
+        if !matches!(&self.state, State::Receiving { reassembly, .. } if reassembly.is_complete()) {
+            return Ok(ReportOutcome::Consumed);
+        }
+        let State::Receiving { reassembly, init_nonce } = std::mem::replace(&mut self.state, State::Idle) else {
+            return Ok(ReportOutcome::Consumed);
+        };
+        let cmd = reassembly.cmd;
+        let payload = reassembly.into_payload();
+        match init_nonce {
+            Some(nonce) => self.handle_init_response(nonce, &payload),
+            None => {
+                self.events.push_back(HostEvent::Response { cmd, payload });
+                Ok(ReportOutcome::Consumed)
             }
         }
     }

@@ -125,6 +125,9 @@ struct Exchange {
     segments_left: usize,
     in_flight: bool,
     collected: Vec<u8>,
+    /// A status update arrived: the next APDU is NFCCTAP_GETRESPONSE (built
+    /// when sent, so a cancel requested meanwhile goes into its P1).
+    poll_next: bool,
     poll_at: Option<Duration>,
     cancel_requested: bool,
 }
@@ -188,11 +191,23 @@ impl ApduHost {
 
     /// The next command APDU to transmit, if one is due.
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        let extended = self.config.extended_length;
         let exchange = self.exchange.as_mut()?;
         if exchange.in_flight || exchange.poll_at.is_some() {
             return None;
         }
-        let apdu = exchange.queued.pop_front()?;
+        let apdu = match exchange.queued.pop_front() {
+            Some(apdu) => apdu,
+            None if exchange.poll_next => {
+                exchange.poll_next = false;
+                let p1 = if std::mem::take(&mut exchange.cancel_requested) { P1_CANCEL } else { 0x00 };
+                let (form, ne) =
+                    if extended { (LengthForm::Extended, EXTENDED_MAX_NE) } else { (LengthForm::Short, SHORT_MAX_NE) };
+                let poll = CommandApdu::new(CLA_PROPRIETARY, INS_NFCCTAP_GETRESPONSE, p1, 0x00).with_ne(ne);
+                poll.encode(form).ok()?
+            }
+            None => return None,
+        };
         exchange.in_flight = true;
         Some(apdu)
     }
@@ -256,11 +271,7 @@ impl ApduHost {
                     return Err(HostError::UnexpectedStatusUpdate);
                 }
                 let status = *response.data.first().ok_or(HostError::EmptyStatusUpdate)?;
-                let p1 = if std::mem::take(&mut exchange.cancel_requested) { P1_CANCEL } else { 0x00 };
-                let form = if self.config.extended_length { LengthForm::Extended } else { LengthForm::Short };
-                let ne = if self.config.extended_length { EXTENDED_MAX_NE } else { SHORT_MAX_NE };
-                let poll = CommandApdu::new(CLA_PROPRIETARY, INS_NFCCTAP_GETRESPONSE, p1, 0x00).with_ne(ne);
-                exchange.queued.push_back(poll.encode(form)?);
+                exchange.poll_next = true;
                 exchange.collected.clear();
                 if !self.config.poll_interval.is_zero() {
                     exchange.poll_at = Some(now + self.config.poll_interval);
@@ -303,6 +314,7 @@ impl ApduHost {
             queued: segments.into(),
             in_flight: false,
             collected: Vec::new(),
+            poll_next: false,
             poll_at: None,
             cancel_requested: false,
         });
