@@ -1,0 +1,52 @@
+//! andOTP plain JSON backups: a list of `{secret, issuer, label, digits, type TOTP|HOTP|STEAM|
+//! MOTP, algorithm, period, counter, tags[], pin}`.
+
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use super::raw::{int, text, RawEntry, RawSecret};
+use super::{check_count, malformed, ImportError, ImportOptions, ParsedImport};
+
+const FORMAT: &str = "andOTP";
+
+pub(crate) fn parse(bytes: &[u8], options: &ImportOptions) -> Result<ParsedImport, ImportError> {
+    let root = super::parse_json(FORMAT, bytes)?;
+    let entries = root.as_array().ok_or_else(|| malformed(FORMAT, "the backup is not a list (encrypted andOTP backups are not supported)"))?;
+    check_count(entries.len(), &options.limits)?;
+    let mut out = ParsedImport::default();
+    for (i, entry) in entries.iter().enumerate() {
+        let raw = read_entry(entry);
+        let label = raw.as_ref().map(RawEntry::label).unwrap_or_else(|_| text(entry, "label"));
+        out.push(i, raw.and_then(RawEntry::into_account), &label);
+    }
+    Ok(out)
+}
+
+fn read_entry(entry: &Value) -> Result<RawEntry, String> {
+    let issuer = text(entry, "issuer");
+    let mut label = text(entry, "label");
+    // Older andOTP versions stored "Issuer - name" or "Issuer:name" in the label.
+    if let Some(rest) = label.strip_prefix(&format!("{issuer}:")).or_else(|| label.strip_prefix(&format!("{issuer} - "))) {
+        if !issuer.is_empty() {
+            label = rest.trim().to_owned();
+        }
+    }
+    let kind = text(entry, "type");
+    let secret = text(entry, "secret");
+    Ok(RawEntry {
+        secret: if kind.eq_ignore_ascii_case("motp") { RawSecret::Hex(Zeroizing::new(secret)) } else { RawSecret::Base32(Zeroizing::new(secret)) },
+        kind,
+        issuer,
+        name: label,
+        algorithm: entry.get("algorithm").and_then(Value::as_str).map(str::to_owned),
+        digits: int(entry, "digits")?,
+        period: int(entry, "period")?,
+        counter: int(entry, "counter")?,
+        pin: entry.get("pin").and_then(Value::as_str).map(crate::secret::SecretString::from),
+        note: String::new(),
+        tags: entry.get("tags").and_then(Value::as_array).map(|t| t.iter().filter_map(Value::as_str).map(str::to_owned).collect()).unwrap_or_default(),
+        pinned: false,
+        order: None,
+        zero_means_default: false,
+    })
+}
