@@ -14,6 +14,9 @@ pub struct RpEntity {
     pub id: String,
     /// Human-palatable name; optional in CTAP.
     pub name: Option<String>,
+    /// `icon` URL: removed from WebAuthn Level 2 but still sent by CTAP 2.0 platforms
+    /// (and in the CTAP spec's own examples); kept so such messages round-trip exactly.
+    pub icon: Option<String>,
 }
 
 impl RpEntity {
@@ -22,6 +25,7 @@ impl RpEntity {
         Self {
             id: id.into(),
             name: None,
+            icon: None,
         }
     }
 }
@@ -31,6 +35,7 @@ impl ToCbor for RpEntity {
         MapBuilder::new()
             .insert("id", self.id.as_str())
             .insert_opt("name", self.name.as_deref())
+            .insert_opt("icon", self.icon.as_deref())
             .build()
     }
 }
@@ -41,6 +46,7 @@ impl FromCbor for RpEntity {
         Ok(Self {
             id: f.required("id", "rp.id")?,
             name: f.optional("name", "rp.name")?,
+            icon: f.optional("icon", "rp.icon")?,
         })
     }
 }
@@ -56,6 +62,8 @@ pub struct UserEntity {
     pub name: Option<String>,
     /// Display name.
     pub display_name: Option<String>,
+    /// `icon` URL (deprecated, see [`RpEntity::icon`]).
+    pub icon: Option<String>,
 }
 
 impl UserEntity {
@@ -65,6 +73,7 @@ impl UserEntity {
             id: id.into(),
             name: None,
             display_name: None,
+            icon: None,
         }
     }
 }
@@ -75,6 +84,7 @@ impl ToCbor for UserEntity {
             .insert("id", self.id.clone())
             .insert_opt("name", self.name.as_deref())
             .insert_opt("displayName", self.display_name.as_deref())
+            .insert_opt("icon", self.icon.as_deref())
             .build()
     }
 }
@@ -86,6 +96,7 @@ impl FromCbor for UserEntity {
             id: f.required("id", "user.id")?,
             name: f.optional("name", "user.name")?,
             display_name: f.optional("displayName", "user.displayName")?,
+            icon: f.optional("icon", "user.icon")?,
         })
     }
 }

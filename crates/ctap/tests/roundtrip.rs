@@ -89,8 +89,8 @@ fn make_credential_full_and_minimal() {
         pin_uv_auth_protocol: Some(2),
         enterprise_attestation: Some(1),
         attestation_formats_preference: Some(vec!["packed".into()]),
-        rp: RpEntity { id: "example.com".into(), name: Some("Example".into()) },
-        user: UserEntity { id: vec![1], name: Some("a@b".into()), display_name: Some("A".into()) },
+        rp: RpEntity { id: "example.com".into(), name: Some("Example".into()), icon: None },
+        user: UserEntity { id: vec![1], name: Some("a@b".into()), display_name: Some("A".into()), icon: None },
         ..minimal
     };
     request_round_trip(&full);
@@ -259,7 +259,7 @@ fn credential_management_every_subcommand() {
     let params = CredentialManagementParams {
         rp_id_hash: Some([7; 32]),
         credential_id: Some(CredentialDescriptor::public_key(vec![1; 16])),
-        user: Some(UserEntity { id: vec![2], name: Some("n".into()), display_name: None }),
+        user: Some(UserEntity { id: vec![2], name: Some("n".into()), display_name: None, icon: None }),
     };
     for sub in [
         S::GetCredsMetadata,
