@@ -26,6 +26,8 @@
 //! APDU. This crate knows nothing of CBOR.
 
 pub mod ble;
+#[doc(hidden)]
+pub mod fuzz_harness;
 pub mod hid;
 pub mod iso7816;
 mod keepalive;
