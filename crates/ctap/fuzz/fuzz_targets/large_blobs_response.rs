@@ -1,0 +1,4 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = <keydesk_ctap::commands::LargeBlobsResponse as keydesk_ctap::CommandResponse>::decode(data);
+});
