@@ -46,7 +46,7 @@ impl Pair {
             while let Some(report) = self.host.poll_transmit() {
                 // hidapi adds a report ID, uhid hands it to the device: strip it.
                 let wire = report_id::with_report_id(&report);
-                let stripped = report_id::strip_report_id(&wire, 64).unwrap();
+                let stripped = report_id::strip_report_id(&wire, ReportLen::DEFAULT).unwrap();
                 self.device.handle_report(stripped, self.now).unwrap();
                 moved = true;
             }
@@ -509,12 +509,12 @@ fn report_id_helpers() {
     let written = report_id::with_report_id(&report);
     assert_eq!(written.len(), 65);
     assert_eq!(written[0], 0);
-    assert_eq!(report_id::strip_report_id(&written, 64).unwrap(), &report);
-    assert_eq!(report_id::strip_report_id(&report, 64).unwrap(), &report);
+    assert_eq!(report_id::strip_report_id(&written, ReportLen::DEFAULT).unwrap(), &report);
+    assert_eq!(report_id::strip_report_id(&report, ReportLen::DEFAULT).unwrap(), &report);
     let mut bad = written.clone();
     bad[0] = 3;
-    assert_eq!(report_id::strip_report_id(&bad, 64), Err(report_id::ReportIdError::UnexpectedReportId(3)));
-    assert!(report_id::strip_report_id(&written[..10], 64).is_err());
+    assert_eq!(report_id::strip_report_id(&bad, ReportLen::DEFAULT), Err(report_id::ReportIdError::UnexpectedReportId(3)));
+    assert!(report_id::strip_report_id(&written[..10], ReportLen::DEFAULT).is_err());
 }
 
 #[test]

@@ -18,6 +18,9 @@ use super::frame::{
 };
 use crate::KeepaliveStatus;
 
+/// Longest notification value: ATT_MTU (at most 517) - 3.
+pub const MAX_NOTIFICATION_LEN: usize = 514;
+
 /// Results for the owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -90,8 +93,7 @@ impl BleHost {
     pub fn new(control_point_len: ControlPointLen, max_response_len: usize) -> Self {
         Self {
             control_point_len,
-            // Notifications are at most ATT_MTU - 3 <= 512 bytes.
-            reassembler: Reassembler::new(max_response_len.min(MAX_MESSAGE_LEN), usize::from(ControlPointLen::MAX)),
+            reassembler: Reassembler::new(max_response_len.min(MAX_MESSAGE_LEN), MAX_NOTIFICATION_LEN),
             outstanding: None,
             transmit: VecDeque::new(),
             events: VecDeque::new(),

@@ -16,4 +16,4 @@ pub use frame::{
     CONTROL_POINT_UUID, FIDO_SERVICE_UUID, FIDO_SERVICE_UUID16, SERVICE_REVISION_BITFIELD_UUID,
     SERVICE_REVISION_UUID, STATUS_UUID,
 };
-pub use host::{BleEvent, BleHost, BleHostError};
+pub use host::{BleEvent, BleHost, BleHostError, MAX_NOTIFICATION_LEN};

@@ -67,7 +67,8 @@ pub struct DeviceVersion {
 pub struct DeviceConfig {
     /// HID report length.
     pub report_len: ReportLen,
-    /// Time allowed between packets of one message before ERR_MSG_TIMEOUT.
+    /// Time allowed between packets of one message before ERR_MSG_TIMEOUT
+    /// (§11.2.4 leaves the value to the authenticator; default 500 ms).
     pub message_timeout: Duration,
     /// Interval between CTAPHID_KEEPALIVE reports while a request is served
     /// (§11.2.9.1.5: at least every 100 ms).

@@ -377,10 +377,10 @@ impl Reassembly {
 /// report-ID byte `0x00` on *output* reports:
 ///
 /// * **Host (hidapi)**: `HidDevice::write` expects the report ID first, so the
-///   host shell writes `with_report_id(report)` (65 bytes). `read` returns the
+///   host shell writes [`report_id::with_report_id`]`(report)` (65 bytes). `read` returns the
 ///   plain 64-byte input report: feed it to the host unchanged.
 /// * **Device (uhid)**: `UHID_OUTPUT` events carry that leading `0x00` (65 bytes);
-///   the device shell calls [`strip_report_id`] before `handle_report`. Input
+///   the device shell calls [`report_id::strip_report_id`] before `handle_report`. Input
 ///   reports sent with `UHID_INPUT2` are the plain 64 bytes from `poll_transmit`.
 pub mod report_id {
     use thiserror::Error;
@@ -416,7 +416,8 @@ pub mod report_id {
     /// Strips the leading report ID 0x00 of a uhid output report of
     /// `report_len + 1` bytes; a report of exactly `report_len` bytes (some
     /// stacks already strip it) is returned unchanged.
-    pub fn strip_report_id(output: &[u8], report_len: usize) -> Result<&[u8], ReportIdError> {
+    pub fn strip_report_id(output: &[u8], report_len: super::ReportLen) -> Result<&[u8], ReportIdError> {
+        let report_len = report_len.get();
         if output.len() == report_len {
             return Ok(output);
         }
