@@ -94,6 +94,10 @@ impl FromCbor for CoseKey {
     fn from_cbor(value: &Value, field: &'static str) -> Result<Self, DecodeError> {
         let f = Fields::new(value, field)?;
         let kty: i64 = f.required(LABEL_KTY, "COSE_Key.kty")?;
+        if kty != KTY_EC2 && kty != KTY_OKP {
+            // Labels -1.. mean other things for other key types (e.g. RSA's n and e).
+            return Ok(CoseKey::Other(value.clone()));
+        }
         let alg: Option<i64> = f.optional(LABEL_ALG, "COSE_Key.alg")?;
         let crv: Option<i64> = f.optional(LABEL_CRV, "COSE_Key.crv")?;
         let point = |f: &Fields<'_>| -> Result<P256Point, DecodeError> {

@@ -363,7 +363,11 @@ fn bio_enrollment_every_subcommand() {
 
 #[test]
 fn config_every_subcommand() {
-    for sub in [ConfigSubCommand::EnableEnterpriseAttestation, ConfigSubCommand::ToggleAlwaysUv] {
+    for sub in [
+        ConfigSubCommand::EnableEnterpriseAttestation,
+        ConfigSubCommand::ToggleAlwaysUv,
+        ConfigSubCommand::EnableLongTouchForReset,
+    ] {
         request_round_trip(&ConfigRequest {
             pin_uv_auth_protocol: Some(2),
             pin_uv_auth_param: Some(vec![1; 32]),

@@ -18,6 +18,7 @@ pub const FINGERPRINT_KIND_SWIPE: u32 = 2;
 
 /// authenticatorBioEnrollment subcommands (CTAP 2.1 §6.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BioEnrollmentSubCommand {
     /// 0x01 enrollBegin.
     EnrollBegin,

@@ -12,6 +12,7 @@ use crate::message::{require_params, CommandRequest, CommandResponse};
 
 /// authenticatorClientPIN subcommands (CTAP 2.1 §6.5.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ClientPinSubCommand {
     /// 0x01 getPINRetries.
     GetPinRetries,

@@ -9,6 +9,7 @@ use crate::message::{require_params, CommandRequest};
 
 /// authenticatorConfig subcommands (CTAP 2.1 §6.11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConfigSubCommand {
     /// 0x01 enableEnterpriseAttestation.
     EnableEnterpriseAttestation,
@@ -16,6 +17,8 @@ pub enum ConfigSubCommand {
     ToggleAlwaysUv,
     /// 0x03 setMinPINLength.
     SetMinPinLength,
+    /// 0x04 enableLongTouchForReset (CTAP 2.2).
+    EnableLongTouchForReset,
     /// 0xFF vendorPrototype.
     VendorPrototype,
 }
@@ -27,6 +30,7 @@ impl ConfigSubCommand {
             Self::EnableEnterpriseAttestation => 0x01,
             Self::ToggleAlwaysUv => 0x02,
             Self::SetMinPinLength => 0x03,
+            Self::EnableLongTouchForReset => 0x04,
             Self::VendorPrototype => 0xff,
         }
     }
@@ -37,6 +41,7 @@ impl ConfigSubCommand {
             0x01 => Self::EnableEnterpriseAttestation,
             0x02 => Self::ToggleAlwaysUv,
             0x03 => Self::SetMinPinLength,
+            0x04 => Self::EnableLongTouchForReset,
             0xff => Self::VendorPrototype,
             _ => return None,
         })
@@ -102,7 +107,9 @@ impl ConfigParams {
             ConfigSubCommand::VendorPrototype => Ok(ConfigParams::VendorPrototype {
                 vendor_command_id: f.required(0x01, "config.vendorCommandId")?,
             }),
-            ConfigSubCommand::EnableEnterpriseAttestation | ConfigSubCommand::ToggleAlwaysUv => {
+            ConfigSubCommand::EnableEnterpriseAttestation
+            | ConfigSubCommand::ToggleAlwaysUv
+            | ConfigSubCommand::EnableLongTouchForReset => {
                 Err(DecodeError::InvalidValue {
                     field,
                     reason: "this subCommand takes no parameters",

@@ -11,6 +11,7 @@ use crate::message::{require_params, CommandRequest, CommandResponse};
 
 /// authenticatorCredentialManagement subcommands (CTAP 2.1 §6.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CredentialManagementSubCommand {
     /// 0x01 getCredsMetadata.
     GetCredsMetadata,
