@@ -1,4 +1,5 @@
 //! authenticatorClientPIN (CTAP 2.1 §6.5) with both PIN/UV auth protocols.
+#![allow(clippy::unwrap_used, clippy::panic)] // helper functions of tests
 
 mod common;
 

@@ -1,6 +1,6 @@
 //! A minimal host for driving the virtual key through encoded requests, built on the host-side
 //! encoders of keydesk-ctap and keydesk-ctap-crypto.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
 use std::time::Duration;
 
