@@ -10,6 +10,7 @@ use keydesk_ctap_crypto::{
 };
 
 use crate::authenticator::{Authenticator, CommandResult, Stop};
+use crate::bio::MAX_UV_RETRIES;
 use crate::pin::PinCheckError;
 use crate::secret::Secret32;
 
@@ -154,7 +155,11 @@ impl Authenticator {
         self.state.pin.begin_attempt().map_err(pin_check_status)?;
         self.mark_dirty();
         match self.state.pin.finish_attempt(candidate) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                // A correct PIN also restores the built-in UV retries (§6.5.5.7.2 step 8).
+                self.state.uv_retries = MAX_UV_RETRIES;
+                Ok(())
+            }
             Err(error) => {
                 self.session.key_agreement = KeyAgreementKeyPair::generate(&mut self.rng);
                 Err(pin_check_status(error).into())
