@@ -55,3 +55,38 @@ fn sudo_apt() -> Command {
     command.arg("apt-get");
     command
 }
+
+/// Python modules the tests use as independent implementations (e.g. `cryptography` decrypts
+/// our Aegis exports), installed with pip when missing.
+pub const TEST_PYTHON: &[(&str, &str)] = &[("cryptography", "cryptography")];
+
+/// Installs whichever of `modules` (import name, PyPI name) python3 cannot import.
+pub fn ensure_python(modules: &[(&str, &str)]) -> Result {
+    if !on_path("python3") {
+        ensure(&["python3", "python3-pip"])?;
+    }
+    let missing: Vec<&str> = modules
+        .iter()
+        .filter(|(module, _)| {
+            !Command::new("python3")
+                .args(["-c", &format!("import {module}")])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false)
+        })
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing missing Python packages: {}", missing.join(" "));
+    let mut pip = Command::new("python3");
+    pip.args(["-m", "pip", "install", "--quiet"]).args(&missing);
+    if run(&mut pip).is_ok() {
+        return Ok(());
+    }
+    // Debian's system Python refuses pip without this flag (PEP 668).
+    let mut pip = Command::new("python3");
+    pip.args(["-m", "pip", "install", "--quiet", "--break-system-packages"]).args(&missing);
+    run(&mut pip)
+}

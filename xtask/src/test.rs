@@ -2,7 +2,7 @@
 
 use crate::cmd::{cargo, repo_root, run, Result};
 use keydesk_testkit::Postgres;
-use crate::system_packages::{ensure, BUILD, TEST};
+use crate::system_packages::{ensure, ensure_python, BUILD, TEST, TEST_PYTHON};
 
 /// Loopback port of the throw-away PostgreSQL the server tests run against.
 const TEST_POSTGRES_PORT: u16 = 55432;
@@ -11,6 +11,7 @@ const TEST_POSTGRES_PORT: u16 = 55432;
 /// Extra arguments are passed to `cargo test` (e.g. a test-name filter).
 pub fn test(extra: &[String]) -> Result {
     ensure(&[BUILD, TEST].concat())?;
+    ensure_python(TEST_PYTHON)?;
     let root = repo_root();
     run(cargo()
         .current_dir(&root)
