@@ -15,6 +15,37 @@
 //! every operation is deterministic under test. COSE keys are the message crate's concern:
 //! here a key-agreement key is its raw coordinates ([`KeyAgreementPublicKey`]).
 //! Secrets (shared secrets, tokens, PINs, keys) are zeroized on drop and redacted in Debug.
+//!
+//! # Example: setPIN, then a pinUvAuthParam with the issued token
+//!
+//! ```
+//! use keydesk_ctap_crypto::{encapsulate, pin, KeyAgreementKeyPair, PinUvAuthProtocol, PinUvAuthToken};
+//! # use rand_chacha::rand_core::SeedableRng;
+//! # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+//! let protocol = PinUvAuthProtocol::Two;
+//!
+//! // Authenticator: its key-agreement key (clientPIN getKeyAgreement).
+//! let authenticator_key = KeyAgreementKeyPair::generate(&mut rng);
+//!
+//! // Platform: shared secret and setPIN parameters.
+//! let (platform_key, platform_secret) =
+//!     encapsulate(protocol, &authenticator_key.public_key(), &mut rng)?;
+//! let new_pin = pin::Pin::new("1234", pin::DEFAULT_MIN_PIN_CODE_POINTS)?;
+//! let params = pin::set_pin_params(&platform_secret, &new_pin, &mut rng)?;
+//!
+//! // Authenticator: the same secret, then the PIN.
+//! let device_secret = authenticator_key.decapsulate(protocol, &platform_key)?;
+//! let pin = pin::open_set_pin(&device_secret, &params.new_pin_enc, &params.pin_uv_auth_param, 4)?;
+//! assert_eq!(pin.as_str(), "1234");
+//!
+//! // Authenticator issues a token; the platform decrypts it and authenticates a request.
+//! let token = PinUvAuthToken::generate(&mut rng);
+//! let encrypted = token.encrypt(&device_secret, &mut rng)?;
+//! let received = PinUvAuthToken::decrypt(&platform_secret, &encrypted)?;
+//! let param = received.authenticate(protocol, &[0u8; 32]);
+//! token.verify(protocol, &[0u8; 32], &param)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod error;
 pub mod hmac_secret;

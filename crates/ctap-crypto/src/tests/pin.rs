@@ -235,3 +235,44 @@ fn platform_rejects_tokens_of_the_wrong_length() {
     let token = PinUvAuthToken::from_bytes(One, &[5u8; 16]).unwrap();
     assert_eq!(format!("{token:?}"), "PinUvAuthToken(16 bytes, redacted)");
 }
+
+#[test]
+fn protocol_2_change_pin_matches_independent_computation() {
+    // The protocol 2 shared secret of the NIST CAVP vector (see tests/protocol.rs); IVs
+    // 00..0f then 10..1f. Expected bytes computed with the Python `cryptography` package.
+    let shared = SharedSecret::from_bytes(
+        Two,
+        &hex(concat!(
+            "4043c362f07fcfc6ae1999a167280a159f5f0f58c42c3e48a05656c23195182c",
+            "6d364545305064c054b8250f1b2c4305381e74f6039e0170f393d06e249592ac"
+        )),
+    )
+    .unwrap();
+    let new_pin = Pin::new("4321", 4).unwrap();
+    let params =
+        change_pin_params(&shared, "1234", &new_pin, &mut super::CountingRng::new()).unwrap();
+    assert_eq!(
+        params.pin_hash_enc,
+        hex("000102030405060708090a0b0c0d0e0f0bf1b0729b3d4daca5d242e6308082fa")
+    );
+    assert_eq!(
+        params.new_pin_enc,
+        hex(concat!(
+            "101112131415161718191a1b1c1d1e1f",
+            "ca8044555c7d3db9fff29bf7fca80d69bc2ccea137380aac5f0886805696ea7f",
+            "e42558dd4257ad40cd4adaa117968b055bb9ec640fa4e972d4e8814109882632"
+        ))
+    );
+    assert_eq!(
+        params.pin_uv_auth_param,
+        hex("22347b9b1bbfd9e0dd6bef6f5836434fda94d06b98022cbd72440801fb347484")
+    );
+    let current = open_change_pin(
+        &shared,
+        &params.pin_hash_enc,
+        &params.new_pin_enc,
+        &params.pin_uv_auth_param,
+    )
+    .unwrap();
+    assert_eq!(current, PinHash::of("1234"));
+}
