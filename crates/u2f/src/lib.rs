@@ -9,6 +9,34 @@
 //! [`register_signed_data`] and [`authenticate_signed_data`] give the bytes the signatures
 //! cover. The crate does no IO and no cryptography; decoders never panic and bound every
 //! length by the bytes they are given.
+//!
+//! # Example: a register round trip
+//!
+//! ```
+//! use keydesk_u2f::{ApduEncoding, RegisterRequest, RegisterResponse, Request, StatusWord};
+//!
+//! // Host: encode the request.
+//! let request = Request::Register(RegisterRequest { challenge: [1; 32], application: [2; 32] });
+//! let apdu = request.encode(ApduEncoding::Extended)?;
+//!
+//! // Authenticator: decode it, or answer a malformed one with its status word.
+//! let Request::Register(register) = Request::decode(&apdu)? else { unreachable!() };
+//! assert_eq!(register.application, [2; 32]);
+//! assert_eq!(Request::decode(&[0x00, 0x7f, 0, 0]).unwrap_err().status_word(),
+//!            StatusWord::InstructionNotSupported);
+//! # let mut user_public_key = [0u8; 65]; user_public_key[0] = 0x04;
+//! let response = RegisterResponse {
+//!     user_public_key,
+//!     key_handle: vec![7; 64],
+//!     attestation_certificate: vec![0x30, 0x00],
+//!     signature: vec![0x30, 0x00],
+//! };
+//! let answer = response.encode_response_apdu()?;
+//!
+//! // Host: decode the response (a non-9000 status is an error).
+//! assert_eq!(RegisterResponse::decode_response_apdu(&answer)?, response);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod apdu;
 mod der;
