@@ -25,6 +25,8 @@ pub mod uri;
 pub mod vault;
 
 mod percent;
+#[cfg(test)]
+mod robustness_tests;
 pub mod crypto;
 pub mod secretstream;
 mod random;

@@ -91,11 +91,18 @@ fn parse_parts(otp_type: &str, rest: &str, original: &str, mut notes: Vec<String
     let (raw_label, query) = rest.split_once('?').unwrap_or((rest, ""));
     let raw_label = raw_label.split('#').next().unwrap_or_default();
     let query = query.split('#').next().unwrap_or_default();
-    // Decode once, then split once at the first colon.
-    let label = percent::decode(raw_label.trim_start_matches('/'), false);
-    let (label_issuer, name) = match label.split_once(':') {
-        Some((issuer, name)) => (Some(issuer.trim().to_owned()), name.trim().to_owned()),
-        None => (None, label.trim().to_owned()),
+    // Split once (at the first literal ':', else the first encoded "%3A"), then decode each
+    // part once, so an issuer containing an encoded colon survives.
+    let raw_label = raw_label.trim_start_matches('/');
+    let split = raw_label.find(':').map(|i| (i, 1)).or_else(|| {
+        raw_label.to_ascii_lowercase().find("%3a").map(|i| (i, 3))
+    });
+    let (label_issuer, name) = match split {
+        Some((i, width)) => (
+            Some(percent::decode(raw_label.get(..i).unwrap_or_default(), false).trim().to_owned()),
+            percent::decode(raw_label.get(i + width..).unwrap_or_default(), false).trim().to_owned(),
+        ),
+        None => (None, percent::decode(raw_label, false).trim().to_owned()),
     };
 
     let mut secret_text: Option<zeroize::Zeroizing<String>> = None;

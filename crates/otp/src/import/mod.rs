@@ -20,7 +20,7 @@ mod raw;
 mod twofas;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::io::Read;
 use std::path::Path;
