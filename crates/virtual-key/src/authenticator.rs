@@ -90,6 +90,8 @@ pub struct Authenticator {
     /// The owner's answer to a presence request while re-running a request.
     presence_answer: Option<bool>,
     pending: Option<Pending>,
+    /// A touch with no CTAP2 request waiting: consumed by the next U2F request needing presence.
+    pub(crate) u2f_touch_latched: bool,
     file: Option<AtomicFile>,
     dirty: bool,
     last_save_error: Option<String>,
@@ -142,6 +144,7 @@ impl Authenticator {
             now,
             presence_answer: None,
             pending: None,
+            u2f_touch_latched: false,
             file: None,
             dirty: false,
             last_save_error: None,
@@ -191,9 +194,13 @@ impl Authenticator {
         self.run(request, now)
     }
 
-    /// The user touched the key: completes the waiting request.
+    /// The user touched the key: completes the waiting request. With none waiting, the touch
+    /// is remembered for the next U2F request (U2F hosts poll until the user touches).
     pub fn touch(&mut self, _now: Duration) -> Option<Vec<u8>> {
-        let pending = self.pending.take()?;
+        let Some(pending) = self.pending.take() else {
+            self.u2f_touch_latched = true;
+            return None;
+        };
         self.presence_answer = Some(true);
         // Re-run as of the original request time, so the reset window and token timers judge
         // the request, not the touch.
@@ -286,6 +293,12 @@ impl Authenticator {
             Ok(()) => response,
             Err(_) => encode_error_response(StatusCode::Other),
         }
+    }
+
+    /// Saves pending changes for responses produced outside `run` (U2F); false when the save
+    /// failed.
+    pub(crate) fn save_changes(&mut self) -> bool {
+        !self.dirty || self.save().is_ok()
     }
 
     fn save(&mut self) -> std::io::Result<()> {

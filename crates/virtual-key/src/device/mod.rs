@@ -1,0 +1,15 @@
+//! Device-side adapters joining the engine to the transport framings of `keydesk-framing`:
+//! CTAPHID reports ([`HidKey`]), ISO 7816 APDUs for NFC/CCID ([`CardKey`]) and BLE GATT
+//! writes ([`BleKey`]). Each is sans-IO too: the IO shell feeds bytes and time in and sends
+//! what comes out.
+
+mod ble;
+mod card;
+mod hid;
+
+pub use ble::BleKey;
+pub use card::CardKey;
+pub use hid::HidKey;
+
+/// CTAP1_ERR_OTHER as a one-byte CTAP response, for answers a framing cannot carry.
+pub(crate) const CTAP_ERR_OTHER: u8 = 0x7f;
