@@ -265,3 +265,38 @@ fn authenticator_data_layout_and_errors() {
         Err(DecodeError::AuthData(AuthDataError::AttestedCredentialDataTruncated("credentialId")))
     );
 }
+
+#[test]
+fn debug_never_shows_large_blob_keys() {
+    let key = vec![0x5a; 32];
+    let printed = [
+        format!("{:?}", CredentialManagementResponse { large_blob_key: Some(key.clone()), ..Default::default() }),
+        format!(
+            "{:?}",
+            GetAssertionResponse {
+                credential: None,
+                auth_data: vec![],
+                signature: vec![],
+                user: None,
+                number_of_credentials: None,
+                user_selected: None,
+                large_blob_key: Some(key.clone()),
+                unsigned_extension_outputs: None,
+            }
+        ),
+        format!(
+            "{:?}",
+            MakeCredentialResponse {
+                attestation: keydesk_ctap::attestation::AttestationStatement::None,
+                auth_data: vec![],
+                ep_att: None,
+                large_blob_key: Some(key),
+                unsigned_extension_outputs: None,
+            }
+        ),
+    ];
+    for text in printed {
+        assert!(text.contains("<32 secret bytes>"), "{text}");
+        assert!(!text.contains("90"), "{text}"); // 0x5a printed as a decimal byte
+    }
+}

@@ -182,7 +182,7 @@ impl CommandRequest for CredentialManagementRequest {
 
 /// authenticatorCredentialManagement response (CTAP 2.1 §6.8). Which members are present
 /// depends on the subcommand; deleteCredential and updateUserInformation return none.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct CredentialManagementResponse {
     /// 0x01 existingResidentCredentialsCount.
     pub existing_resident_credentials_count: Option<u32>,
@@ -251,5 +251,25 @@ impl CommandResponse for CredentialManagementResponse {
             large_blob_key: f.optional(0x0b, "credentialManagement.largeBlobKey")?,
             third_party_payment: f.optional(0x0c, "credentialManagement.thirdPartyPayment")?,
         })
+    }
+}
+
+// Hand-written so the largeBlobKey (key material) never reaches logs.
+impl std::fmt::Debug for CredentialManagementResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialManagementResponse")
+            .field("existing_resident_credentials_count", &self.existing_resident_credentials_count)
+            .field("max_possible_remaining_resident_credentials_count", &self.max_possible_remaining_resident_credentials_count)
+            .field("rp", &self.rp)
+            .field("rp_id_hash", &self.rp_id_hash)
+            .field("total_rps", &self.total_rps)
+            .field("user", &self.user)
+            .field("credential_id", &self.credential_id)
+            .field("public_key", &self.public_key)
+            .field("total_credentials", &self.total_credentials)
+            .field("cred_protect", &self.cred_protect)
+            .field("large_blob_key", &crate::message::Redacted(&self.large_blob_key))
+            .field("third_party_payment", &self.third_party_payment)
+            .finish()
     }
 }

@@ -76,7 +76,7 @@ impl CommandRequest for GetAssertionRequest {
 }
 
 /// authenticatorGetAssertion / authenticatorGetNextAssertion response (CTAP 2.1 §6.2).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct GetAssertionResponse {
     /// 0x01 credential; may be omitted if the allowList had exactly one entry.
     pub credential: Option<CredentialDescriptor>,
@@ -133,5 +133,21 @@ impl CommandResponse for GetAssertionResponse {
             large_blob_key: f.optional(0x07, "getAssertion.largeBlobKey")?,
             unsigned_extension_outputs: f.optional(0x08, "getAssertion.unsignedExtensionOutputs")?,
         })
+    }
+}
+
+// Hand-written so the largeBlobKey (key material) never reaches logs.
+impl std::fmt::Debug for GetAssertionResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetAssertionResponse")
+            .field("credential", &self.credential)
+            .field("auth_data", &self.auth_data)
+            .field("signature", &self.signature)
+            .field("user", &self.user)
+            .field("number_of_credentials", &self.number_of_credentials)
+            .field("user_selected", &self.user_selected)
+            .field("large_blob_key", &crate::message::Redacted(&self.large_blob_key))
+            .field("unsigned_extension_outputs", &self.unsigned_extension_outputs)
+            .finish()
     }
 }

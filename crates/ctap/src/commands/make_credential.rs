@@ -103,7 +103,7 @@ impl CommandRequest for MakeCredentialRequest {
 }
 
 /// authenticatorMakeCredential response (CTAP 2.1 §6.1, "attestation object").
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct MakeCredentialResponse {
     /// 0x01 fmt and 0x03 attStmt.
     pub attestation: AttestationStatement,
@@ -154,5 +154,18 @@ impl CommandResponse for MakeCredentialResponse {
             large_blob_key: f.optional(0x05, "makeCredential.largeBlobKey")?,
             unsigned_extension_outputs: f.optional(0x06, "makeCredential.unsignedExtensionOutputs")?,
         })
+    }
+}
+
+// Hand-written so the largeBlobKey (key material) never reaches logs.
+impl std::fmt::Debug for MakeCredentialResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MakeCredentialResponse")
+            .field("attestation", &self.attestation)
+            .field("auth_data", &self.auth_data)
+            .field("ep_att", &self.ep_att)
+            .field("large_blob_key", &crate::message::Redacted(&self.large_blob_key))
+            .field("unsigned_extension_outputs", &self.unsigned_extension_outputs)
+            .finish()
     }
 }
