@@ -28,6 +28,8 @@ mod config;
 pub mod credential_id;
 mod ctap2;
 pub mod device;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keys;
 pub mod large_blob;
 pub mod persist;

@@ -1,0 +1,3 @@
+#![no_main]
+use keydesk_virtual_key::fuzzing;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzzing::card_apdus(data));
