@@ -18,6 +18,24 @@
 //!
 //! Framing (CTAPHID, ISO 7816, BLE) and cryptography (PIN/UV auth protocols, hmac-secret)
 //! live in other crates; this one carries their outputs as bytes.
+//!
+//! ## Map of the crate
+//!
+//! - [`cbor`]: [`cbor::Value`], the canonical encoder, the strict decoder
+//!   ([`cbor::DecodeOptions::TOLERANT`] for peers, [`cbor::DecodeOptions::CANONICAL`] for
+//!   exactly CTAP 2.1 §8), and the typed map helpers every message uses.
+//! - [`commands`]: one module per command; each request implements [`CommandRequest`]
+//!   (`encode` on the host, `decode` on the authenticator) and each response
+//!   [`CommandResponse`] (`encode` on the authenticator, `decode` on the host). Requests
+//!   authenticated with a pinUvAuthParam expose the exact bytes to authenticate
+//!   (`auth_message`).
+//! - [`Request`]: decodes any request message for dispatch on the authenticator side.
+//! - [`message`]: status byte + CBOR body framing of responses.
+//! - [`status`], [`command`]: status codes and command bytes.
+//! - [`auth_data`], [`cose`], [`attestation`], [`extensions`], [`entities`]: the data
+//!   structures carried inside messages.
+//! - [`DecodeError`]: what was wrong with a message, with
+//!   [`DecodeError::status_code`] giving the status an authenticator answers with.
 
 pub mod attestation;
 pub mod auth_data;

@@ -44,6 +44,14 @@ impl GetAssertionRequest {
     }
 }
 
+impl GetAssertionRequest {
+    /// The bytes pinUvAuthParam authenticates (§6.2.2): the clientDataHash itself,
+    /// `authenticate(pinUvAuthToken, clientDataHash)`.
+    pub fn auth_message(&self) -> &[u8] {
+        &self.client_data_hash
+    }
+}
+
 impl CommandRequest for GetAssertionRequest {
     const COMMAND: Command = Command::GetAssertion;
 

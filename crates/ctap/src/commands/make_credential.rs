@@ -62,6 +62,14 @@ impl MakeCredentialRequest {
     }
 }
 
+impl MakeCredentialRequest {
+    /// The bytes pinUvAuthParam authenticates (§6.1.2): the clientDataHash itself,
+    /// `authenticate(pinUvAuthToken, clientDataHash)`.
+    pub fn auth_message(&self) -> &[u8] {
+        &self.client_data_hash
+    }
+}
+
 impl CommandRequest for MakeCredentialRequest {
     const COMMAND: Command = Command::MakeCredential;
 
