@@ -1,7 +1,7 @@
 //! The keepalive / status-update byte shared by every transport.
 
 /// Status carried by CTAPHID_KEEPALIVE (CTAP 2.1 §11.2.9.1.5), BLE KEEPALIVE
-/// (§11.4.4) and the NFC status update answered with SW 9100 (§11.3.7).
+/// (§11.4.4) and the NFC status update answered with SW 9100 (§11.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeepaliveStatus {
     /// `STATUS_PROCESSING` (1): the authenticator is still working.

@@ -279,3 +279,15 @@ fn control_point_length_and_service_revisions() {
     assert_eq!(ServiceRevisions::parse(&[]), Err(ServiceRevisionError::Empty));
     assert_eq!(ServiceRevisions::parse(&[0x1F]), Err(ServiceRevisionError::NoKnownRevision(0x1F)));
 }
+
+#[test]
+fn device_accepts_exactly_its_maximum_request() {
+    let config = BleDeviceConfig { max_request_len: 100, control_point_len: ControlPointLen::LARGEST, ..BleDeviceConfig::default() };
+    let mut device = BleDevice::new(config);
+    let now = Duration::ZERO;
+    for fragment in fragment_message(BleCommand::Msg, &payload(100), 40).unwrap() {
+        device.handle_write(&fragment, now).unwrap();
+    }
+    assert!(matches!(device.poll_event(), Some(BleDeviceEvent::Request { payload: p, .. }) if p == payload(100)));
+    assert!(device.poll_transmit().is_none());
+}

@@ -562,3 +562,21 @@ fn channel_allocation_stays_bounded_and_skips_reserved_ids() {
     assert!(device.is_allocated(0xFFFF_FFFE) && device.is_allocated(1) && device.is_allocated(2));
     assert!(!device.is_allocated(3) && !device.is_allocated(0) && !device.is_allocated(BROADCAST_CID));
 }
+
+#[test]
+fn owner_can_answer_with_a_ctaphid_error() {
+    let mut pair = Pair::initialized();
+    pair.host.send(HidCommand::Msg, &[0, 3, 0, 0]).unwrap();
+    pair.drive();
+    let request = pair.request();
+    assert_eq!(request.cmd, HidCommand::Msg);
+    pair.device.respond_error(request.id, HidErrorCode::Other).unwrap();
+    pair.drive();
+    assert_eq!(pair.host.poll_event(), Some(HostEvent::Error(HidErrorCode::Other)));
+    assert!(pair.device.respond(request.id, &[]).is_err());
+    // Vendor commands reach the owner too.
+    pair.host.send(HidCommand::Vendor(0x41), b"v").unwrap();
+    pair.drive();
+    let request = pair.request();
+    assert_eq!((request.cmd, request.payload.as_slice()), (HidCommand::Vendor(0x41), &b"v"[..]));
+}

@@ -12,7 +12,7 @@ pub const VERSION_U2F_V2: &[u8] = b"U2F_V2";
 
 /// Interindustry class byte.
 pub const CLA_ISO: u8 = 0x00;
-/// Proprietary class byte used by NFCCTAP_MSG / NFCCTAP_GETRESPONSE (§11.3.5).
+/// Proprietary class byte used by NFCCTAP_MSG / NFCCTAP_GETRESPONSE (CTAP 2.1 §11.3, NFC commands).
 pub const CLA_PROPRIETARY: u8 = 0x80;
 /// CLA bit announcing that more command segments follow (ISO 7816-4 §5.1.1.1).
 pub const CLA_CHAINING: u8 = 0x10;
@@ -22,13 +22,15 @@ pub const INS_SELECT: u8 = 0xA4;
 pub const P1_SELECT_BY_NAME: u8 = 0x04;
 /// GET RESPONSE (fetch the rest of a `61xx` answer).
 pub const INS_GET_RESPONSE: u8 = 0xC0;
-/// NFCCTAP_MSG: a CTAP command byte + CBOR (§11.3.5).
+/// NFCCTAP_MSG: a CTAP command byte + CBOR (CTAP 2.1 §11.3; numbered §11.3.7.1 in CTAP 2.3).
 pub const INS_NFCCTAP_MSG: u8 = 0x10;
-/// NFCCTAP_GETRESPONSE: poll for the result of an NFCCTAP_MSG (§11.3.7).
+/// NFCCTAP_GETRESPONSE: poll for the result of an NFCCTAP_MSG (CTAP 2.1 §11.3; §11.3.7.2 in CTAP 2.3).
 pub const INS_NFCCTAP_GETRESPONSE: u8 = 0x11;
 /// NFCCTAP_MSG P1 bit: the platform accepts status updates (`9100`) and will poll.
 pub const P1_STATUS_POLLING: u8 = 0x80;
-/// NFCCTAP_GETRESPONSE P1 asking the authenticator to cancel the request.
+/// NFCCTAP_GETRESPONSE P1 asking the authenticator to cancel the request
+/// (CTAP 2.3 §11.3.7.2); the answer is still a status update, the final
+/// response (CTAP2_ERR_KEEPALIVE_CANCEL) follows on the next poll.
 pub const P1_CANCEL: u8 = 0x11;
 /// U2F register (FIDO U2F raw messages §3.1).
 pub const INS_U2F_REGISTER: u8 = 0x01;
@@ -244,7 +246,7 @@ impl CommandApdu {
 pub enum StatusWord {
     /// 9000: normal processing.
     Success,
-    /// 9100: NFCCTAP status update; the data is one status byte (§11.3.7).
+    /// 9100: NFCCTAP status update; the data is one status byte (CTAP 2.1 §11.3).
     CtapStatusUpdate,
     /// 61xx: more response bytes available with GET RESPONSE (00 means 256 or more).
     BytesRemaining(u8),
