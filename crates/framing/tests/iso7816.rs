@@ -489,3 +489,13 @@ fn host_bounds_collected_responses() {
     assert_eq!(SHORT_MAX_NE, 256);
     assert_eq!(EXTENDED_MAX_NE, 65_536);
 }
+
+#[test]
+fn status_updates_need_p1_0x80() {
+    let mut host = ApduHost::new(ApduHostConfig { status_polling: false, ..python_fido2_like() });
+    host.send_ctap(&[4]).unwrap();
+    assert_eq!(host.poll_transmit().unwrap(), hex("80100000 01 04 00"));
+    assert_eq!(host.cancel(), Err(HostError::CancelNeedsStatusPolling));
+    assert_eq!(host.handle_response(&hex("01 9100"), Duration::ZERO), Err(HostError::UnexpectedStatusUpdate));
+    assert!(!host.is_busy());
+}

@@ -77,6 +77,10 @@ pub enum HostError {
     /// `cancel` with no CTAP request in progress.
     #[error("no CTAP request to cancel")]
     NothingToCancel,
+    /// Over ISO 7816 a request can only be cancelled through status polling,
+    /// which this host's configuration turned off.
+    #[error("cancel needs status polling (NFCCTAP_MSG P1 = 0x80), which is disabled")]
+    CancelNeedsStatusPolling,
     /// An empty CTAP payload (it must start with the command byte).
     #[error("a CTAP request needs at least the command byte")]
     EmptyRequest,
@@ -95,7 +99,8 @@ pub enum HostError {
     /// A 9100 status update without its status byte.
     #[error("card sent a status update without a status byte")]
     EmptyStatusUpdate,
-    /// A 9100 status update to something other than NFCCTAP_MSG.
+    /// A 9100 status update to something other than NFCCTAP_MSG, or to an
+    /// NFCCTAP_MSG sent without P1 = 0x80.
     #[error("card sent a status update to a request that does not allow it")]
     UnexpectedStatusUpdate,
     /// The response grew past the configured bound.
@@ -180,6 +185,9 @@ impl ApduHost {
     /// carries P1 = 0x11. The card still answers the request (CTAP2:
     /// CTAP2_ERR_KEEPALIVE_CANCEL), which arrives as a normal response.
     pub fn cancel(&mut self) -> Result<(), HostError> {
+        if !self.config.status_polling {
+            return Err(HostError::CancelNeedsStatusPolling);
+        }
         match self.exchange.as_mut() {
             Some(exchange) if exchange.operation == Operation::Ctap => {
                 exchange.cancel_requested = true;
@@ -267,7 +275,7 @@ impl ApduHost {
                 Ok(())
             }
             StatusWord::CtapStatusUpdate => {
-                if exchange.operation != Operation::Ctap {
+                if exchange.operation != Operation::Ctap || !self.config.status_polling {
                     return Err(HostError::UnexpectedStatusUpdate);
                 }
                 let status = *response.data.first().ok_or(HostError::EmptyStatusUpdate)?;
