@@ -7,10 +7,10 @@ use keydesk_ctap::commands::Permissions;
 use keydesk_ctap_client::{Client, Error, Pin, PinReason, Purpose};
 use support::{config, TestUi, VirtualDevice};
 
-fn client_with_pin(pin: &str) -> Client<VirtualDevice> {
+fn client_with_pin(pin: &str) -> Result<Client<VirtualDevice>, Error> {
     let mut client = Client::new(VirtualDevice::new(config()));
-    client.set_pin(&Pin::new(pin)).unwrap_or_else(|e| panic!("set PIN: {e}"));
-    client
+    client.set_pin(&Pin::new(pin))?;
+    Ok(client)
 }
 
 fn cm_token(client: &mut Client<VirtualDevice>, ui: &mut TestUi) -> Result<(), Error> {
@@ -20,21 +20,22 @@ fn cm_token(client: &mut Client<VirtualDevice>, ui: &mut TestUi) -> Result<(), E
 }
 
 #[test]
-fn getinfo_is_cached_and_protocol_two_preferred() {
+fn getinfo_is_cached_and_protocol_two_preferred() -> Result<(), Error> {
     let mut client = Client::new(VirtualDevice::new(config()));
-    client.info().unwrap_or_else(|e| panic!("{e}"));
-    client.info().unwrap_or_else(|e| panic!("{e}"));
+    client.info()?;
+    client.info()?;
     assert_eq!(client.device_mut().count_sent(0x04), 1);
     assert_eq!(
-        client.pin_protocol().unwrap_or_else(|e| panic!("{e}")),
+        client.pin_protocol()?,
         keydesk_ctap_crypto::PinUvAuthProtocol::Two
     );
+    Ok(())
 }
 
 #[test]
-fn set_pin_checks_length_before_sending_and_status_reports_it() {
+fn set_pin_checks_length_before_sending_and_status_reports_it() -> Result<(), Error> {
     let mut client = Client::new(VirtualDevice::new(config()));
-    let before = client.pin_status().unwrap_or_else(|e| panic!("{e}"));
+    let before = client.pin_status()?;
     assert!(before.pin_supported && !before.pin_set && before.pin_retries.is_none());
     assert_eq!(before.min_pin_length, 4);
 
@@ -48,20 +49,21 @@ fn set_pin_checks_length_before_sending_and_status_reports_it() {
     assert_eq!(client.device_mut().sent.len(), sent, "rejected PINs are never sent");
 
     // Four code points in eight bytes meet a minimum of four.
-    client.set_pin(&Pin::new("ääää")).unwrap_or_else(|e| panic!("{e}"));
-    let after = client.pin_status().unwrap_or_else(|e| panic!("{e}"));
+    client.set_pin(&Pin::new("ääää"))?;
+    let after = client.pin_status()?;
     assert!(after.pin_set);
     assert_eq!(after.pin_retries, Some(8));
     assert!(matches!(client.set_pin(&Pin::new("5678")), Err(Error::PinAlreadySet)));
 
-    let json = serde_json::to_value(&after).unwrap_or_else(|e| panic!("{e}"));
+    let json = serde_json::to_value(&after).map_err(|e| Error::InvalidInput(e.to_string()))?;
     assert_eq!(json["pin_set"], true);
     assert_eq!(json["pin_retries"], 8);
+    Ok(())
 }
 
 #[test]
-fn wrong_pin_is_reported_with_retries_and_never_retried_alone() {
-    let mut client = client_with_pin("1234");
+fn wrong_pin_is_reported_with_retries_and_never_retried_alone() -> Result<(), Error> {
+    let mut client = client_with_pin("1234")?;
     let mut ui = TestUi::with_pins(&["0000"]);
     let err = cm_token(&mut client, &mut ui).err();
     assert!(matches!(err, Some(Error::WrongPin { retries_left: 7 })), "{err:?}");
@@ -77,20 +79,21 @@ fn wrong_pin_is_reported_with_retries_and_never_retried_alone() {
 
     // A right PIN supplied by the front end after a wrong one succeeds.
     let mut ui = TestUi::with_pins(&["9999", "1234"]);
-    cm_token(&mut client, &mut ui).unwrap_or_else(|e| panic!("{e}"));
+    cm_token(&mut client, &mut ui)?;
     assert_eq!(ui.pin_requests.len(), 2);
     assert_eq!(client.pin_status().map(|s| s.pin_retries).ok(), Some(Some(8)));
+    Ok(())
 }
 
 #[test]
-fn three_wrong_pins_need_a_power_cycle_and_eight_block_the_pin() {
-    let mut client = client_with_pin("1234");
+fn three_wrong_pins_need_a_power_cycle_and_eight_block_the_pin() -> Result<(), Error> {
+    let mut client = client_with_pin("1234")?;
     let mut ui = TestUi::with_pins(&["0000", "0001", "0002", "0003"]);
     let err = cm_token(&mut client, &mut ui).err();
     assert!(matches!(err, Some(Error::PinAuthBlocked)), "{err:?}");
     assert!(err.map(|e| e.to_string()).unwrap_or_default().contains("remove and reinsert"));
     assert_eq!(ui.pins.len(), 1, "the fourth PIN is not even asked for");
-    let status = client.pin_status().unwrap_or_else(|e| panic!("{e}"));
+    let status = client.pin_status()?;
     assert!(status.power_cycle_required);
     assert_eq!(status.pin_retries, Some(5));
 
@@ -106,51 +109,55 @@ fn three_wrong_pins_need_a_power_cycle_and_eight_block_the_pin() {
     let mut ui = TestUi::with_pins(&["1234"]);
     assert!(matches!(cm_token(&mut client, &mut ui), Err(Error::PinBlocked)));
     assert!(ui.pin_requests.is_empty());
+    Ok(())
 }
 
 #[test]
-fn declining_the_pin_prompt_is_pin_required() {
-    let mut client = client_with_pin("1234");
+fn declining_the_pin_prompt_is_pin_required() -> Result<(), Error> {
+    let mut client = client_with_pin("1234")?;
     let mut ui = TestUi::default();
     assert!(matches!(cm_token(&mut client, &mut ui), Err(Error::PinRequired)));
+    Ok(())
 }
 
 #[test]
-fn change_pin_asks_the_current_pin_and_respects_min_length() {
-    let mut client = client_with_pin("1234");
+fn change_pin_asks_the_current_pin_and_respects_min_length() -> Result<(), Error> {
+    let mut client = client_with_pin("1234")?;
     let mut ui = TestUi::with_pins(&["9999", "1234"]);
     assert!(matches!(
         client.change_pin(&Pin::new("12"), &mut ui),
         Err(Error::PinTooShort { .. })
     ));
     assert!(ui.pin_requests.is_empty());
-    client.change_pin(&Pin::new("5678"), &mut ui).unwrap_or_else(|e| panic!("{e}"));
+    client.change_pin(&Pin::new("5678"), &mut ui)?;
     assert_eq!(ui.pin_requests.len(), 2);
     assert_eq!(ui.pin_requests[0].purpose, Purpose::ChangePin);
     assert_eq!(ui.pin_requests[1].reason, PinReason::WrongPin);
     let mut ui = TestUi::with_pins(&["5678"]);
-    cm_token(&mut client, &mut ui).unwrap_or_else(|e| panic!("{e}"));
+    cm_token(&mut client, &mut ui)?;
+    Ok(())
 }
 
 #[test]
-fn change_pin_without_a_pin_says_set_one() {
+fn change_pin_without_a_pin_says_set_one() -> Result<(), Error> {
     let mut client = Client::new(VirtualDevice::new(config()));
     let mut ui = TestUi::default();
     assert!(matches!(client.change_pin(&Pin::new("5678"), &mut ui), Err(Error::PinNotSet)));
     assert!(matches!(cm_token(&mut client, &mut ui), Err(Error::PinNotSet)));
+    Ok(())
 }
 
 #[test]
-fn failed_fingerprint_falls_back_to_the_pin() {
-    let mut client = client_with_pin("1234");
+fn failed_fingerprint_falls_back_to_the_pin() -> Result<(), Error> {
+    let mut client = client_with_pin("1234")?;
     let mut ui = TestUi::with_pins(&["1234"]);
-    client.enroll_fingerprint(Some("thumb"), None, &mut ui).unwrap_or_else(|e| panic!("{e}"));
+    client.enroll_fingerprint(Some("thumb"), None, &mut ui)?;
     client.forget_token();
-    client.refresh_info().unwrap_or_else(|e| panic!("{e}"));
+    client.refresh_info()?;
 
     // The finger matches: no PIN asked.
     let mut ui = TestUi::default();
-    cm_token(&mut client, &mut ui).unwrap_or_else(|e| panic!("{e}"));
+    cm_token(&mut client, &mut ui)?;
     assert!(ui.pin_requests.is_empty());
     assert_eq!(ui.uv_needed, 1);
 
@@ -159,7 +166,7 @@ fn failed_fingerprint_falls_back_to_the_pin() {
     client.forget_token();
     client.device_mut().fail_uv = 3;
     let mut ui = TestUi::with_pins(&["1234"]);
-    cm_token(&mut client, &mut ui).unwrap_or_else(|e| panic!("{e}"));
+    cm_token(&mut client, &mut ui)?;
     // preferredPlatformUvAttempts is 3 on the virtual key.
     assert_eq!(ui.uv_failures, vec![Some(7), Some(6), Some(5)]);
     assert_eq!(ui.pin_requests.len(), 1);
@@ -169,28 +176,30 @@ fn failed_fingerprint_falls_back_to_the_pin() {
     client.forget_token();
     client.device_mut().fail_uv = 1;
     let mut ui = TestUi::default();
-    cm_token(&mut client, &mut ui).unwrap_or_else(|e| panic!("{e}"));
+    cm_token(&mut client, &mut ui)?;
     assert_eq!(ui.uv_failures.len(), 1);
     assert!(ui.pin_requests.is_empty());
     // The key's UV counter is visible in the status.
-    let status = client.pin_status().unwrap_or_else(|e| panic!("{e}"));
+    let status = client.pin_status()?;
     assert!(status.uv_supported);
     assert!(status.uv_retries.is_some());
+    Ok(())
 }
 
 #[test]
-fn forced_pin_change_is_explained_until_the_pin_changes() {
-    let mut client = client_with_pin("1234");
+fn forced_pin_change_is_explained_until_the_pin_changes() -> Result<(), Error> {
+    let mut client = client_with_pin("1234")?;
     let mut ui = TestUi::with_pins(&["1234"]);
-    client.force_pin_change(&mut ui).unwrap_or_else(|e| panic!("{e}"));
+    client.force_pin_change(&mut ui)?;
     assert!(client.pin_status().map(|s| s.force_pin_change).unwrap_or(false));
     client.forget_token();
     let mut ui = TestUi::with_pins(&["1234"]);
     let err = cm_token(&mut client, &mut ui).err();
     assert!(matches!(err, Some(Error::PinChangeRequired)), "{err:?}");
     let mut ui = TestUi::with_pins(&["1234"]);
-    client.change_pin(&Pin::new("4321"), &mut ui).unwrap_or_else(|e| panic!("{e}"));
+    client.change_pin(&Pin::new("4321"), &mut ui)?;
     assert!(!client.pin_status().map(|s| s.force_pin_change).unwrap_or(true));
     let mut ui = TestUi::with_pins(&["4321"]);
-    cm_token(&mut client, &mut ui).unwrap_or_else(|e| panic!("{e}"));
+    cm_token(&mut client, &mut ui)?;
+    Ok(())
 }
