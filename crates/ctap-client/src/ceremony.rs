@@ -189,7 +189,7 @@ impl<D: Device> Client<D> {
         let plan = plan_uv(&info, args.user_verification, args.resident_key)?;
         let rp_id = args.rp.id.clone();
         let build = |client: &mut Self, token: Option<&PinUvToken>, ui: &mut dyn Interaction| {
-            let exclude = client.exclude_preflight(&info, args, token, ui)?;
+            let exclude = client.exclude_preflight(&info, args, ui)?;
             let mut request = MakeCredentialRequest::new(
                 args.client_data_hash,
                 args.rp.clone(),
@@ -213,9 +213,12 @@ impl<D: Device> Client<D> {
         };
         if plan.use_token {
             let permissions = Permissions::MAKE_CREDENTIAL | Permissions::GET_ASSERTION;
-            self.with_token(permissions, Some(&rp_id), Purpose::MakeCredential, ui, |c, t, ui| {
+            let made = self.with_token(permissions, Some(&rp_id), Purpose::MakeCredential, ui, |c, t, ui| {
                 build(c, Some(t), ui)
-            })
+            });
+            // §6.1.2: a successful makeCredential clears the token's permissions except lbw.
+            self.forget_token();
+            made
         } else {
             build(self, None, ui)
         }
@@ -229,7 +232,6 @@ impl<D: Device> Client<D> {
         &mut self,
         info: &GetInfoResponse,
         args: &MakeCredentialArgs,
-        token: Option<&PinUvToken>,
         ui: &mut dyn Interaction,
     ) -> Result<Option<Vec<CredentialDescriptor>>, Error> {
         let (list, max_count) = usable_list(info, &args.exclude_list);
@@ -239,19 +241,20 @@ impl<D: Device> Client<D> {
         if list.len() <= max_count {
             return Ok(Some(list));
         }
-        let found = self.probe_batches(&args.rp.id, &args.client_data_hash, &list, max_count, token, ui)?;
+        let found = self.probe_batches(&args.rp.id, &args.client_data_hash, &list, max_count, ui)?;
         Ok(found.map(|(_, credential)| vec![credential]))
     }
 
-    /// Probes `list` in batches of `max_count` with silent getAssertions; returns the first
-    /// batch that holds a credential of this key and that credential.
+    /// Probes `list` in batches of `max_count` with silent getAssertions (up=false, no
+    /// pinUvAuthParam: a key clears a token's permissions after using it, and the real request
+    /// still needs it); returns the first batch that holds a credential of this key and that
+    /// credential. Credentials with credProtect level 3 are invisible to such probes.
     fn probe_batches(
         &mut self,
         rp_id: &str,
         client_data_hash: &[u8; 32],
         list: &[CredentialDescriptor],
         max_count: usize,
-        token: Option<&PinUvToken>,
         ui: &mut dyn Interaction,
     ) -> Result<Option<(Vec<CredentialDescriptor>, CredentialDescriptor)>, Error> {
         for batch in list.chunks(max_count) {
@@ -262,10 +265,6 @@ impl<D: Device> Client<D> {
                 up: Some(false),
                 uv: None,
             });
-            if let Some(token) = token.filter(|t| t.permissions().contains(Permissions::GET_ASSERTION)) {
-                probe.pin_uv_auth_param = Some(token.auth_param(client_data_hash));
-                probe.pin_uv_auth_protocol = Some(token.protocol_number());
-            }
             match self.send::<_, GetAssertionResponse>(&probe, ui) {
                 Ok(response) => {
                     let credential = match (response.credential, batch) {
@@ -323,9 +322,15 @@ impl<D: Device> Client<D> {
             client.assertions_with(&info, args, plan.uv_option, token, ui)
         };
         if plan.use_token {
-            self.with_token(Permissions::GET_ASSERTION, Some(&args.rp_id), Purpose::GetAssertion, ui, |c, t, ui| {
-                run(c, Some(t), ui)
-            })
+            let assertions =
+                self.with_token(Permissions::GET_ASSERTION, Some(&args.rp_id), Purpose::GetAssertion, ui, |c, t, ui| {
+                    run(c, Some(t), ui)
+                });
+            // §6.2.2: an assertion with user presence clears the token's permissions except lbw.
+            if args.user_presence {
+                self.forget_token();
+            }
+            assertions
         } else {
             run(self, None, ui)
         }
@@ -344,7 +349,7 @@ impl<D: Device> Client<D> {
             return Err(Error::NoCredentials);
         }
         let allow_list = if list.len() > max_count {
-            match self.probe_batches(&args.rp_id, &args.client_data_hash, &list, max_count, token, ui)? {
+            match self.probe_batches(&args.rp_id, &args.client_data_hash, &list, max_count, ui)? {
                 Some((batch, _)) => Some(batch),
                 None => return Err(Error::NoCredentials),
             }
