@@ -5,13 +5,13 @@
 //! The WebAuthn layer (origins, clientDataJSON, options JSON) sits above this.
 
 use keydesk_ctap::commands::{
-    GetAssertionRequest, GetAssertionResponse, GetNextAssertionRequest, GetInfoResponse, MakeCredentialRequest,
-    MakeCredentialResponse, Permissions, RequestOptions,
+    GetAssertionRequest, GetAssertionResponse, GetInfoResponse, GetNextAssertionRequest,
+    MakeCredentialRequest, MakeCredentialResponse, Permissions, RequestOptions,
 };
 use keydesk_ctap::entities::{CredentialDescriptor, CredentialParameters, RpEntity, UserEntity};
 use keydesk_ctap::extensions::{
-    GetAssertionExtensions, HmacSecretInput, HmacSecretOutput as HmacSecretExtOutput, MakeCredentialExtensions,
-    HMAC_SECRET,
+    GetAssertionExtensions, HmacSecretInput, HmacSecretOutput as HmacSecretExtOutput,
+    MakeCredentialExtensions, HMAC_SECRET,
 };
 use keydesk_ctap::StatusCode;
 use keydesk_ctap_crypto::hmac_secret::{self, HmacSecretOutput, HmacSecretSalts};
@@ -99,7 +99,11 @@ struct UvPlan {
     uv_option: bool,
 }
 
-fn plan_uv(info: &GetInfoResponse, wanted: UserVerification, resident_key: bool) -> Result<UvPlan, Error> {
+fn plan_uv(
+    info: &GetInfoResponse,
+    wanted: UserVerification,
+    resident_key: bool,
+) -> Result<UvPlan, Error> {
     let pin_set = info.option("clientPin") == Some(true);
     let uv_ready = info.option("uv") == Some(true);
     let uv_tokens = uv_ready && info.option("pinUvAuthToken") == Some(true);
@@ -138,7 +142,10 @@ fn plan_uv(info: &GetInfoResponse, wanted: UserVerification, resident_key: bool)
 
 /// The list limits of getInfo: maxCredentialCountInList (default 1) and
 /// maxCredentialIdLength; descriptors with longer IDs cannot be on this key and are dropped.
-fn usable_list(info: &GetInfoResponse, list: &[CredentialDescriptor]) -> (Vec<CredentialDescriptor>, usize) {
+fn usable_list(
+    info: &GetInfoResponse,
+    list: &[CredentialDescriptor],
+) -> (Vec<CredentialDescriptor>, usize) {
     let max_id = info
         .max_credential_id_length
         .and_then(|n| usize::try_from(n).ok())
@@ -148,7 +155,11 @@ fn usable_list(info: &GetInfoResponse, list: &[CredentialDescriptor]) -> (Vec<Cr
         .and_then(|n| usize::try_from(n).ok())
         .unwrap_or(1)
         .max(1);
-    let kept = list.iter().filter(|d| d.id.len() <= max_id).cloned().collect();
+    let kept = list
+        .iter()
+        .filter(|d| d.id.len() <= max_id)
+        .cloned()
+        .collect();
     (kept, max_count)
 }
 
@@ -213,9 +224,13 @@ impl<D: Device> Client<D> {
         };
         if plan.use_token {
             let permissions = Permissions::MAKE_CREDENTIAL | Permissions::GET_ASSERTION;
-            let made = self.with_token(permissions, Some(&rp_id), Purpose::MakeCredential, ui, |c, t, ui| {
-                build(c, Some(t), ui)
-            });
+            let made = self.with_token(
+                permissions,
+                Some(&rp_id),
+                Purpose::MakeCredential,
+                ui,
+                |c, t, ui| build(c, Some(t), ui),
+            );
             // §6.1.2: a successful makeCredential clears the token's permissions except lbw.
             self.forget_token();
             made
@@ -241,7 +256,8 @@ impl<D: Device> Client<D> {
         if list.len() <= max_count {
             return Ok(Some(list));
         }
-        let found = self.probe_batches(&args.rp.id, &args.client_data_hash, &list, max_count, ui)?;
+        let found =
+            self.probe_batches(&args.rp.id, &args.client_data_hash, &list, max_count, ui)?;
         Ok(found.map(|(_, credential)| vec![credential]))
     }
 
@@ -267,15 +283,15 @@ impl<D: Device> Client<D> {
             });
             match self.send::<_, GetAssertionResponse>(&probe, ui) {
                 Ok(response) => {
-                    let credential = match (response.credential, batch) {
-                        (Some(c), _) => c,
-                        (None, [only]) => only.clone(),
-                        (None, _) => {
-                            return Err(Error::InvalidResponse(
-                                "getAssertion omitted the credential for a multi-entry allowList".to_owned(),
-                            ))
-                        }
-                    };
+                    let credential =
+                        match (response.credential, batch) {
+                            (Some(c), _) => c,
+                            (None, [only]) => only.clone(),
+                            (None, _) => return Err(Error::InvalidResponse(
+                                "getAssertion omitted the credential for a multi-entry allowList"
+                                    .to_owned(),
+                            )),
+                        };
                     return Ok(Some((batch.to_vec(), credential)));
                 }
                 Err(Error::NoCredentials) => continue,
@@ -287,14 +303,23 @@ impl<D: Device> Client<D> {
 
     /// authenticatorGetAssertion (CTAP 2.1 §6.2); when several discoverable credentials
     /// match, the front end chooses one ([`Interaction::choose_credential`]).
-    pub fn get_assertion(&mut self, args: &GetAssertionArgs, ui: &mut dyn Interaction) -> Result<Assertion, Error> {
+    pub fn get_assertion(
+        &mut self,
+        args: &GetAssertionArgs,
+        ui: &mut dyn Interaction,
+    ) -> Result<Assertion, Error> {
         let mut assertions = self.get_assertions(args, ui)?;
         if assertions.len() <= 1 {
             return assertions.pop().ok_or(Error::NoCredentials);
         }
         let users: Vec<UserEntity> = assertions
             .iter()
-            .map(|a| a.response.user.clone().unwrap_or_else(|| UserEntity::new(Vec::new())))
+            .map(|a| {
+                a.response
+                    .user
+                    .clone()
+                    .unwrap_or_else(|| UserEntity::new(Vec::new()))
+            })
             .collect();
         let index = ui.choose_credential(&users).ok_or(Error::Cancelled)?;
         if index >= assertions.len() {
@@ -322,10 +347,13 @@ impl<D: Device> Client<D> {
             client.assertions_with(&info, args, plan.uv_option, token, ui)
         };
         if plan.use_token {
-            let assertions =
-                self.with_token(Permissions::GET_ASSERTION, Some(&args.rp_id), Purpose::GetAssertion, ui, |c, t, ui| {
-                    run(c, Some(t), ui)
-                });
+            let assertions = self.with_token(
+                Permissions::GET_ASSERTION,
+                Some(&args.rp_id),
+                Purpose::GetAssertion,
+                ui,
+                |c, t, ui| run(c, Some(t), ui),
+            );
             // §6.2.2: an assertion with user presence clears the token's permissions except lbw.
             if args.user_presence {
                 self.forget_token();
@@ -397,15 +425,23 @@ impl<D: Device> Client<D> {
                     response.credential = single.clone();
                 }
                 let hmac_secret = match &hmac {
-                    Some((shared, salt_count)) => Some(decrypt_hmac_output(&response, shared, *salt_count)?),
+                    Some((shared, salt_count)) => {
+                        Some(decrypt_hmac_output(&response, shared, *salt_count)?)
+                    }
                     None => None,
                 };
-                Ok(Assertion { response, hmac_secret })
+                Ok(Assertion {
+                    response,
+                    hmac_secret,
+                })
             })
             .collect()
     }
 
-    fn hmac_secret_input(&mut self, salts: &HmacSecretSalts) -> Result<(HmacSecretInput, SharedSecret), Error> {
+    fn hmac_secret_input(
+        &mut self,
+        salts: &HmacSecretSalts,
+    ) -> Result<(HmacSecretInput, SharedSecret), Error> {
         let protocol = self.pin_protocol()?;
         let (platform_key, shared) = self.key_agreement(protocol)?;
         let encrypted = hmac_secret::encrypt_salts(&shared, salts, &mut OsRng)?;
@@ -429,7 +465,8 @@ fn decrypt_hmac_output(
         Some(HmacSecretExtOutput::Secret(bytes)) => bytes,
         _ => {
             return Err(Error::InvalidResponse(
-                "hmac-secret was requested but the assertion carries no hmac-secret output".to_owned(),
+                "hmac-secret was requested but the assertion carries no hmac-secret output"
+                    .to_owned(),
             ))
         }
     };

@@ -5,7 +5,9 @@ use keydesk_ctap::commands::{GetInfoRequest, GetInfoResponse};
 use keydesk_ctap::message::split_response;
 use keydesk_ctap::{CommandRequest, CommandResponse, StatusCode};
 use keydesk_ctap_crypto::PinUvAuthProtocol;
-use keydesk_transport::{Device, DeviceDescriptor, KeepaliveStatus, Message, NoWatch, TransportError, Watch};
+use keydesk_transport::{
+    Device, DeviceDescriptor, KeepaliveStatus, Message, NoWatch, TransportError, Watch,
+};
 
 use crate::error::{Error, Feature};
 use crate::interaction::Interaction;
@@ -97,7 +99,11 @@ impl<D: Device> Client<D> {
     }
 
     /// Sends one raw message with the front end watching (touch events, cancel).
-    pub fn transact(&mut self, message: Message<'_>, ui: &mut dyn Interaction) -> Result<Vec<u8>, Error> {
+    pub fn transact(
+        &mut self,
+        message: Message<'_>,
+        ui: &mut dyn Interaction,
+    ) -> Result<Vec<u8>, Error> {
         let mut watch = UiWatch {
             ui,
             touch_reported: false,
@@ -159,16 +165,21 @@ impl<D: Device> Client<D> {
         };
         match split_response(&response)? {
             (StatusCode::InvalidCommand, _) => self.probe_u2f(),
-            _ => Ok(KeyInfo::Ctap2(Box::new(GetInfoResponse::decode(&response)?))),
+            _ => Ok(KeyInfo::Ctap2(Box::new(GetInfoResponse::decode(
+                &response,
+            )?))),
         }
     }
 
     fn probe_u2f(&mut self) -> Result<KeyInfo, Error> {
-        let response = self.device.transact(Message::Ctap1(&U2F_VERSION_APDU), &mut NoWatch)?;
+        let response = self
+            .device
+            .transact(Message::Ctap1(&U2F_VERSION_APDU), &mut NoWatch)?;
         match response.split_last_chunk::<2>() {
             Some((version, [0x90, 0x00])) if version == b"U2F_V2" => Ok(KeyInfo::U2fOnly),
             _ => Err(Error::InvalidResponse(
-                "the key supports neither authenticatorGetInfo nor the U2F VERSION request".to_owned(),
+                "the key supports neither authenticatorGetInfo nor the U2F VERSION request"
+                    .to_owned(),
             )),
         }
     }

@@ -59,7 +59,9 @@ impl Feature {
             Feature::EnterpriseAttestation => "enterprise attestation",
             Feature::LargeBlobs => "large blobs",
             Feature::HmacSecret => "the hmac-secret extension",
-            Feature::DiscoverableCredentials => "discoverable credentials (passkeys stored on the key)",
+            Feature::DiscoverableCredentials => {
+                "discoverable credentials (passkeys stored on the key)"
+            }
         }
     }
 }
@@ -162,7 +164,9 @@ pub enum Error {
     #[error("This key already holds a passkey for this account")]
     CredentialExcluded,
     /// The key's passkey storage is full (CTAP2_ERR_KEY_STORE_FULL).
-    #[error("The key's passkey storage is full: delete a passkey you no longer need and try again")]
+    #[error(
+        "The key's passkey storage is full: delete a passkey you no longer need and try again"
+    )]
     KeyStoreFull,
     /// The fingerprint database is full (CTAP2_ERR_FP_DATABASE_FULL).
     #[error("The key cannot hold more fingerprints: delete one first")]
@@ -269,11 +273,19 @@ mod tests {
 
     #[test]
     fn messages_say_what_to_do_next() {
-        assert_eq!(Error::WrongPin { retries_left: 5 }.to_string(), "Wrong PIN: 5 tries left");
-        assert_eq!(Error::WrongPin { retries_left: 1 }.to_string(), "Wrong PIN: 1 try left");
+        assert_eq!(
+            Error::WrongPin { retries_left: 5 }.to_string(),
+            "Wrong PIN: 5 tries left"
+        );
+        assert_eq!(
+            Error::WrongPin { retries_left: 1 }.to_string(),
+            "Wrong PIN: 1 try left"
+        );
         assert!(Error::PinBlocked.to_string().contains("reset the key"));
         assert!(Error::PinAuthBlocked.to_string().contains("reinsert"));
-        assert!(Error::ResetOutsideWindow.to_string().contains("within a few seconds"));
+        assert!(Error::ResetOutsideWindow
+            .to_string()
+            .contains("within a few seconds"));
         assert_eq!(
             Error::Unsupported(Feature::Fingerprints).to_string(),
             "This key does not support fingerprints."
@@ -282,14 +294,26 @@ mod tests {
 
     #[test]
     fn statuses_map_to_explained_errors() {
-        assert!(matches!(Error::from_status(StatusCode::PinBlocked), Error::PinBlocked));
-        assert!(matches!(Error::from_status(StatusCode::PinAuthBlocked), Error::PinAuthBlocked));
-        assert!(matches!(Error::from_status(StatusCode::KeyStoreFull), Error::KeyStoreFull));
+        assert!(matches!(
+            Error::from_status(StatusCode::PinBlocked),
+            Error::PinBlocked
+        ));
+        assert!(matches!(
+            Error::from_status(StatusCode::PinAuthBlocked),
+            Error::PinAuthBlocked
+        ));
+        assert!(matches!(
+            Error::from_status(StatusCode::KeyStoreFull),
+            Error::KeyStoreFull
+        ));
         assert!(matches!(
             Error::from(DecodeError::Status(StatusCode::InvalidParameter)),
             Error::Ctap(StatusCode::InvalidParameter)
         ));
-        assert!(matches!(Error::from(TransportError::Cancelled), Error::Cancelled));
+        assert!(matches!(
+            Error::from(TransportError::Cancelled),
+            Error::Cancelled
+        ));
         assert!(matches!(
             Error::from(TransportError::Disconnected),
             Error::Transport(TransportError::Disconnected)

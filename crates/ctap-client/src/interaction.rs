@@ -160,10 +160,14 @@ impl SampleStatus {
             Self::TooRight => "Finger too far right: move it left a little.",
             Self::TooFast => "Too fast: move the finger more slowly.",
             Self::TooSlow => "Too slow: move the finger a little faster.",
-            Self::PoorQuality => "Poor sample: clean and dry the finger and the sensor, then try again.",
+            Self::PoorQuality => {
+                "Poor sample: clean and dry the finger and the sensor, then try again."
+            }
             Self::TooSkewed => "Finger at an angle: place it straight on the sensor.",
             Self::TooShort => "Contact too short: keep the finger on the sensor a little longer.",
-            Self::MergeFailure => "The sample did not match the previous ones: use the same finger.",
+            Self::MergeFailure => {
+                "The sample did not match the previous ones: use the same finger."
+            }
             Self::AlreadyExists => "This fingerprint is already enrolled.",
             Self::NoUserActivity => "No finger detected: touch the sensor.",
             Self::NoUserPresenceTransition => "Lift the finger and place it again.",

@@ -36,6 +36,8 @@ mod token;
 pub use ceremony::{Assertion, GetAssertionArgs, MakeCredentialArgs, UserVerification};
 pub use client::{Client, KeyInfo};
 pub use error::{Error, Feature};
-pub use interaction::{EnrollProgress, Interaction, Pin, PinReason, PinRequest, Purpose, SampleStatus};
+pub use interaction::{
+    EnrollProgress, Interaction, Pin, PinReason, PinRequest, Purpose, SampleStatus,
+};
 pub use pin::PinRetries;
 pub use token::{PersistentToken, PinUvToken};

@@ -6,7 +6,9 @@ use keydesk_ctap::commands::{ClientPinRequest, ClientPinResponse, Permissions};
 use keydesk_ctap::cose::{CoseKey, P256Point};
 use keydesk_ctap::StatusCode;
 use keydesk_ctap_crypto::pin::{self as pin_crypto, PinError};
-use keydesk_ctap_crypto::{encapsulate, KeyAgreementPublicKey, PinUvAuthProtocol, PinUvAuthToken, SharedSecret};
+use keydesk_ctap_crypto::{
+    encapsulate, KeyAgreementPublicKey, PinUvAuthProtocol, PinUvAuthToken, SharedSecret,
+};
 use keydesk_transport::Device;
 use rand_core::OsRng;
 
@@ -33,7 +35,10 @@ impl Interaction for Silent {
     fn pin_needed(&mut self, _request: &PinRequest) -> Option<Pin> {
         None
     }
-    fn choose_credential(&mut self, _users: &[keydesk_ctap::entities::UserEntity]) -> Option<usize> {
+    fn choose_credential(
+        &mut self,
+        _users: &[keydesk_ctap::entities::UserEntity],
+    ) -> Option<usize> {
         None
     }
 }
@@ -49,7 +54,11 @@ enum UvFailure {
 }
 
 /// Checks a new PIN against CTAP's rules and the key's minimum (and CTAP 2.2 maximum) length.
-fn check_new_pin(pin: &Pin, min: usize, max_code_points: Option<u32>) -> Result<pin_crypto::Pin, Error> {
+fn check_new_pin(
+    pin: &Pin,
+    min: usize,
+    max_code_points: Option<u32>,
+) -> Result<pin_crypto::Pin, Error> {
     let checked = pin_crypto::Pin::new(pin.as_str(), min).map_err(|e| match e {
         PinError::TooShort { code_points, min } => Error::PinTooShort { code_points, min },
         PinError::TooLong { bytes } => Error::PinTooLong { bytes },
@@ -68,7 +77,8 @@ fn check_new_pin(pin: &Pin, min: usize, max_code_points: Option<u32>) -> Result<
 impl<D: Device> Client<D> {
     /// getPINRetries (CTAP 2.1 §6.5.5.2).
     pub fn pin_retries(&mut self) -> Result<PinRetries, Error> {
-        let response: ClientPinResponse = self.send(&ClientPinRequest::get_pin_retries(), &mut Silent)?;
+        let response: ClientPinResponse =
+            self.send(&ClientPinRequest::get_pin_retries(), &mut Silent)?;
         let retries = response
             .pin_retries
             .ok_or_else(|| Error::InvalidResponse("getPINRetries without pinRetries".to_owned()))?;
@@ -80,7 +90,8 @@ impl<D: Device> Client<D> {
 
     /// getUVRetries (CTAP 2.1 §6.5.5.8).
     pub fn uv_retries(&mut self) -> Result<u32, Error> {
-        let response: ClientPinResponse = self.send(&ClientPinRequest::get_uv_retries(), &mut Silent)?;
+        let response: ClientPinResponse =
+            self.send(&ClientPinRequest::get_uv_retries(), &mut Silent)?;
         response
             .uv_retries
             .ok_or_else(|| Error::InvalidResponse("getUVRetries without uvRetries".to_owned()))
@@ -88,7 +99,10 @@ impl<D: Device> Client<D> {
 
     /// getKeyAgreement (CTAP 2.1 §6.5.5.3) and `encapsulate`: the platform key to send and
     /// the shared secret.
-    pub fn key_agreement(&mut self, protocol: PinUvAuthProtocol) -> Result<(CoseKey, SharedSecret), Error> {
+    pub fn key_agreement(
+        &mut self,
+        protocol: PinUvAuthProtocol,
+    ) -> Result<(CoseKey, SharedSecret), Error> {
         let request = ClientPinRequest::get_key_agreement(u32::from(protocol.number()));
         let response: ClientPinResponse = self.send(&request, &mut Silent)?;
         let point = match response.key_agreement {
@@ -100,9 +114,16 @@ impl<D: Device> Client<D> {
                     "getKeyAgreement returned a key that is not a P-256 point".to_owned(),
                 ))
             }
-            None => return Err(Error::InvalidResponse("getKeyAgreement without keyAgreement".to_owned())),
+            None => {
+                return Err(Error::InvalidResponse(
+                    "getKeyAgreement without keyAgreement".to_owned(),
+                ))
+            }
         };
-        let peer = KeyAgreementPublicKey { x: point.x, y: point.y };
+        let peer = KeyAgreementPublicKey {
+            x: point.x,
+            y: point.y,
+        };
         let (platform, shared) = encapsulate(protocol, &peer, &mut OsRng)?;
         let platform_key = CoseKey::EcdhEsHkdf256(P256Point {
             x: platform.x,
@@ -143,7 +164,9 @@ impl<D: Device> Client<D> {
         );
         let outcome: Result<ClientPinResponse, Error> = self.send(&request, &mut Silent);
         match outcome {
-            Err(Error::Ctap(StatusCode::PinPolicyViolation)) => return Err(Error::PinPolicyViolation),
+            Err(Error::Ctap(StatusCode::PinPolicyViolation)) => {
+                return Err(Error::PinPolicyViolation)
+            }
             other => other?,
         };
         self.forget_token();
@@ -162,21 +185,28 @@ impl<D: Device> Client<D> {
         }
         let checked = self.check_new_pin(new_pin)?;
         let protocol = self.pin_protocol()?;
-        self.with_pin(Purpose::ChangePin, PinReason::Required, ui, |client, current| {
-            let (platform_key, shared) = client.key_agreement(protocol)?;
-            let params = pin_crypto::change_pin_params(&shared, current, &checked, &mut OsRng)?;
-            let request = ClientPinRequest::change_pin(
-                u32::from(protocol.number()),
-                platform_key,
-                params.pin_hash_enc,
-                params.new_pin_enc,
-                params.pin_uv_auth_param,
-            );
-            match client.send::<_, ClientPinResponse>(&request, &mut Silent) {
-                Err(Error::Ctap(StatusCode::PinPolicyViolation)) => Err(Error::PinPolicyViolation),
-                other => other.map(drop),
-            }
-        })?;
+        self.with_pin(
+            Purpose::ChangePin,
+            PinReason::Required,
+            ui,
+            |client, current| {
+                let (platform_key, shared) = client.key_agreement(protocol)?;
+                let params = pin_crypto::change_pin_params(&shared, current, &checked, &mut OsRng)?;
+                let request = ClientPinRequest::change_pin(
+                    u32::from(protocol.number()),
+                    platform_key,
+                    params.pin_hash_enc,
+                    params.new_pin_enc,
+                    params.pin_uv_auth_param,
+                );
+                match client.send::<_, ClientPinResponse>(&request, &mut Silent) {
+                    Err(Error::Ctap(StatusCode::PinPolicyViolation)) => {
+                        Err(Error::PinPolicyViolation)
+                    }
+                    other => other.map(drop),
+                }
+            },
+        )?;
         self.forget_token();
         self.refresh_info()?;
         Ok(())
@@ -248,7 +278,8 @@ impl<D: Device> Client<D> {
         ui: &mut dyn Interaction,
     ) -> Result<PinUvToken, Error> {
         let info = self.ctap2_info()?;
-        let uv_tokens = info.option("uv") == Some(true) && info.option("pinUvAuthToken") == Some(true);
+        let uv_tokens =
+            info.option("uv") == Some(true) && info.option("pinUvAuthToken") == Some(true);
         let pin_option = info.option("clientPin");
         let uv_attempts = info.preferred_platform_uv_attempts.unwrap_or(1).clamp(1, 5);
         let mut reason = PinReason::Required;
@@ -257,7 +288,9 @@ impl<D: Device> Client<D> {
                 Ok(token) => return Ok(token),
                 Err(UvFailure::Other(e)) => return Err(e),
                 Err(_) if pin_option == Some(true) => reason = PinReason::UvFallback,
-                Err(UvFailure::Failed(retries_left)) => return Err(Error::UvFailed { retries_left }),
+                Err(UvFailure::Failed(retries_left)) => {
+                    return Err(Error::UvFailed { retries_left })
+                }
                 Err(UvFailure::Blocked) => return Err(Error::UvBlocked),
             }
         }
@@ -293,7 +326,12 @@ impl<D: Device> Client<D> {
             match self.send::<_, ClientPinResponse>(&request, ui) {
                 Ok(response) => {
                     let token = decrypt_token(&shared, &response).map_err(UvFailure::Other)?;
-                    return Ok(PinUvToken::new(protocol, token, permissions, rp_id.map(str::to_owned)));
+                    return Ok(PinUvToken::new(
+                        protocol,
+                        token,
+                        permissions,
+                        rp_id.map(str::to_owned),
+                    ));
                 }
                 Err(Error::Ctap(StatusCode::UvInvalid)) => {
                     retries_left = self.uv_retries().ok();
@@ -338,7 +376,9 @@ impl<D: Device> Client<D> {
             ClientPinRequest::get_pin_token(number, platform_key, pin_hash_enc)
         };
         let response = match self.send::<_, ClientPinResponse>(&request, &mut Silent) {
-            Err(Error::Ctap(StatusCode::PinPolicyViolation)) if force_change || with_permissions => {
+            Err(Error::Ctap(StatusCode::PinPolicyViolation))
+                if force_change || with_permissions =>
+            {
                 return Err(Error::PinChangeRequired)
             }
             other => other?,
@@ -352,11 +392,13 @@ impl<D: Device> Client<D> {
     }
 }
 
-fn decrypt_token(shared: &SharedSecret, response: &ClientPinResponse) -> Result<PinUvAuthToken, Error> {
-    let encrypted = response
-        .pin_uv_auth_token
-        .as_deref()
-        .ok_or_else(|| Error::InvalidResponse("token response without pinUvAuthToken".to_owned()))?;
+fn decrypt_token(
+    shared: &SharedSecret,
+    response: &ClientPinResponse,
+) -> Result<PinUvAuthToken, Error> {
+    let encrypted = response.pin_uv_auth_token.as_deref().ok_or_else(|| {
+        Error::InvalidResponse("token response without pinUvAuthToken".to_owned())
+    })?;
     Ok(PinUvAuthToken::decrypt(shared, encrypted)?)
 }
 
@@ -370,12 +412,21 @@ mod tests {
         assert!(check_new_pin(&Pin::new("ääää"), 4, None).is_ok());
         assert!(matches!(
             check_new_pin(&Pin::new("123"), 4, None),
-            Err(Error::PinTooShort { code_points: 3, min: 4 })
+            Err(Error::PinTooShort {
+                code_points: 3,
+                min: 4
+            })
         ));
         // 32 two-byte characters = 64 bytes: over the 63-byte limit.
         let long: String = std::iter::repeat_n('é', 32).collect();
-        assert!(matches!(check_new_pin(&Pin::new(long), 4, None), Err(Error::PinTooLong { bytes: 64 })));
-        assert!(matches!(check_new_pin(&Pin::new("12\u{0}45"), 4, None), Err(Error::PinInvalidCharacters)));
+        assert!(matches!(
+            check_new_pin(&Pin::new(long), 4, None),
+            Err(Error::PinTooLong { bytes: 64 })
+        ));
+        assert!(matches!(
+            check_new_pin(&Pin::new("12\u{0}45"), 4, None),
+            Err(Error::PinInvalidCharacters)
+        ));
         assert!(check_new_pin(&Pin::new("123456789"), 4, Some(8)).is_err());
     }
 }

@@ -8,7 +8,9 @@ use keydesk_ctap::commands::{MakeCredentialRequest, MakeCredentialResponse};
 use keydesk_ctap::entities::{CredentialDescriptor, CredentialParameters, RpEntity, UserEntity};
 use keydesk_ctap::extensions::MakeCredentialExtensions;
 use keydesk_ctap::CommandRequest;
-use keydesk_ctap_client::{Client, Error, GetAssertionArgs, MakeCredentialArgs, Pin, UserVerification};
+use keydesk_ctap_client::{
+    Client, Error, GetAssertionArgs, MakeCredentialArgs, Pin, UserVerification,
+};
 use keydesk_ctap_crypto::hmac_secret::HmacSecretSalts;
 use keydesk_transport::TransportError;
 use keydesk_virtual_key::Config;
@@ -61,7 +63,9 @@ fn with_pin(config: Config) -> Result<Client<VirtualDevice>, Error> {
 }
 
 fn random_ids(count: u8) -> Vec<CredentialDescriptor> {
-    (0..count).map(|i| CredentialDescriptor::public_key(vec![i; 48])).collect()
+    (0..count)
+        .map(|i| CredentialDescriptor::public_key(vec![i; 48]))
+        .collect()
 }
 
 #[test]
@@ -85,11 +89,21 @@ fn register_and_sign_in_with_pin_choosing_among_accounts() -> Result<(), Error> 
     assert_eq!(ui.offered.len(), 1);
     assert_eq!(ui.offered[0].len(), 2);
     let chosen = &ui.offered[0][1];
-    assert_eq!(assertion.response.user.as_ref().map(|u| &u.id), Some(&chosen.id));
-    assert!(assertion.response.authenticator_data()?.flags.user_verified());
+    assert_eq!(
+        assertion.response.user.as_ref().map(|u| &u.id),
+        Some(&chosen.id)
+    );
+    assert!(assertion
+        .response
+        .authenticator_data()?
+        .flags
+        .user_verified());
 
     let mut ui = TestUi::with_pins(&["1234"]);
-    assert!(matches!(client.get_assertion(&sign_in(Vec::new()), &mut ui), Err(Error::Cancelled)));
+    assert!(matches!(
+        client.get_assertion(&sign_in(Vec::new()), &mut ui),
+        Err(Error::Cancelled)
+    ));
     Ok(())
 }
 
@@ -103,7 +117,8 @@ fn long_exclude_list_is_probed_in_batches_and_excludes() -> Result<(), Error> {
     // 20 unknown IDs then the real one: more than maxCredentialCountInList (16).
     let mut args = registration(b"alice", "alice");
     args.exclude_list = random_ids(20);
-    args.exclude_list.push(CredentialDescriptor::public_key(id.clone()));
+    args.exclude_list
+        .push(CredentialDescriptor::public_key(id.clone()));
     let err = client.make_credential(&args, &mut ui).err();
     assert!(matches!(err, Some(Error::CredentialExcluded)), "{err:?}");
     let last = client
@@ -115,7 +130,10 @@ fn long_exclude_list_is_probed_in_batches_and_excludes() -> Result<(), Error> {
         .cloned()
         .unwrap_or_default();
     let sent = MakeCredentialRequest::decode(&last)?;
-    assert_eq!(sent.exclude_list, Some(vec![CredentialDescriptor::public_key(id)]));
+    assert_eq!(
+        sent.exclude_list,
+        Some(vec![CredentialDescriptor::public_key(id)])
+    );
 
     // Unknown IDs only: the credential is created and no exclude list is needed.
     let mut args = registration(b"carol", "carol");
@@ -172,9 +190,14 @@ fn full_key_says_delete_a_passkey() -> Result<(), Error> {
     })?;
     let mut ui = TestUi::with_pins(&["1234"; 2]);
     client.make_credential(&registration(b"alice", "alice"), &mut ui)?;
-    let err = client.make_credential(&registration(b"bob", "bob"), &mut ui).err();
+    let err = client
+        .make_credential(&registration(b"bob", "bob"), &mut ui)
+        .err();
     assert!(matches!(err, Some(Error::KeyStoreFull)), "{err:?}");
-    assert!(err.map(|e| e.to_string()).unwrap_or_default().contains("delete a passkey"));
+    assert!(err
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+        .contains("delete a passkey"));
     Ok(())
 }
 
@@ -187,7 +210,10 @@ fn unprotected_key_registers_without_pin_and_required_uv_says_set_a_pin() -> Res
     assert!(ui.pin_requests.is_empty());
     let mut args = registration(b"bob", "bob");
     args.user_verification = UserVerification::Required;
-    assert!(matches!(client.make_credential(&args, &mut ui), Err(Error::PinNotSet)));
+    assert!(matches!(
+        client.make_credential(&args, &mut ui),
+        Err(Error::PinNotSet)
+    ));
     Ok(())
 }
 
@@ -198,17 +224,23 @@ fn touch_cancel_deny_and_timeout_are_distinct() -> Result<(), Error> {
         cancel_now: true,
         ..TestUi::default()
     };
-    let err = client.make_credential(&registration(b"a", "a"), &mut ui).err();
+    let err = client
+        .make_credential(&registration(b"a", "a"), &mut ui)
+        .err();
     assert!(matches!(err, Some(Error::Cancelled)), "{err:?}");
     assert_eq!(ui.touches, 1);
 
     let mut ui = TestUi::default();
     client.device_mut().touch = TouchMode::Deny;
-    let err = client.make_credential(&registration(b"a", "a"), &mut ui).err();
+    let err = client
+        .make_credential(&registration(b"a", "a"), &mut ui)
+        .err();
     assert!(matches!(err, Some(Error::OperationDenied)), "{err:?}");
 
     client.device_mut().touch = TouchMode::Never;
-    let err = client.make_credential(&registration(b"a", "a"), &mut ui).err();
+    let err = client
+        .make_credential(&registration(b"a", "a"), &mut ui)
+        .err();
     assert!(matches!(err, Some(Error::UserActionTimeout)), "{err:?}");
     Ok(())
 }
@@ -219,11 +251,16 @@ fn key_removed_mid_operation_is_a_clear_transport_error() -> Result<(), Error> {
     // getInfo is cached; the PIN flow needs several messages: pull the key after two.
     client.device_mut().remove_after = Some(2);
     let mut ui = TestUi::with_pins(&["1234"]);
-    let err = client.make_credential(&registration(b"a", "a"), &mut ui).err();
+    let err = client
+        .make_credential(&registration(b"a", "a"), &mut ui)
+        .err();
     assert!(
         matches!(err, Some(Error::Transport(TransportError::Disconnected))),
         "{err:?}"
     );
-    assert!(err.map(|e| e.to_string()).unwrap_or_default().contains("removed"));
+    assert!(err
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+        .contains("removed"));
     Ok(())
 }

@@ -15,7 +15,12 @@ fn client_with_pin(pin: &str) -> Result<Client<VirtualDevice>, Error> {
 
 fn cm_token(client: &mut Client<VirtualDevice>, ui: &mut TestUi) -> Result<(), Error> {
     client
-        .token(Permissions::CREDENTIAL_MANAGEMENT, None, Purpose::ManagePasskeys, ui)
+        .token(
+            Permissions::CREDENTIAL_MANAGEMENT,
+            None,
+            Purpose::ManagePasskeys,
+            ui,
+        )
         .map(drop)
 }
 
@@ -42,18 +47,31 @@ fn set_pin_checks_length_before_sending_and_status_reports_it() -> Result<(), Er
     let sent = client.device_mut().sent.len();
     assert!(matches!(
         client.set_pin(&Pin::new("12")),
-        Err(Error::PinTooShort { code_points: 2, min: 4 })
+        Err(Error::PinTooShort {
+            code_points: 2,
+            min: 4
+        })
     ));
     let long: String = std::iter::repeat_n('€', 22).collect(); // 66 bytes
-    assert!(matches!(client.set_pin(&Pin::new(long)), Err(Error::PinTooLong { bytes: 66 })));
-    assert_eq!(client.device_mut().sent.len(), sent, "rejected PINs are never sent");
+    assert!(matches!(
+        client.set_pin(&Pin::new(long)),
+        Err(Error::PinTooLong { bytes: 66 })
+    ));
+    assert_eq!(
+        client.device_mut().sent.len(),
+        sent,
+        "rejected PINs are never sent"
+    );
 
     // Four code points in eight bytes meet a minimum of four.
     client.set_pin(&Pin::new("ääää"))?;
     let after = client.pin_status()?;
     assert!(after.pin_set);
     assert_eq!(after.pin_retries, Some(8));
-    assert!(matches!(client.set_pin(&Pin::new("5678")), Err(Error::PinAlreadySet)));
+    assert!(matches!(
+        client.set_pin(&Pin::new("5678")),
+        Err(Error::PinAlreadySet)
+    ));
 
     let json = serde_json::to_value(&after).map_err(|e| Error::InvalidInput(e.to_string()))?;
     assert_eq!(json["pin_set"], true);
@@ -66,8 +84,14 @@ fn wrong_pin_is_reported_with_retries_and_never_retried_alone() -> Result<(), Er
     let mut client = client_with_pin("1234")?;
     let mut ui = TestUi::with_pins(&["0000"]);
     let err = cm_token(&mut client, &mut ui).err();
-    assert!(matches!(err, Some(Error::WrongPin { retries_left: 7 })), "{err:?}");
-    assert_eq!(err.map(|e| e.to_string()).as_deref(), Some("Wrong PIN: 7 tries left"));
+    assert!(
+        matches!(err, Some(Error::WrongPin { retries_left: 7 })),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.map(|e| e.to_string()).as_deref(),
+        Some("Wrong PIN: 7 tries left")
+    );
     // Asked twice: first plainly, then saying the PIN was wrong; one PIN was sent.
     assert_eq!(ui.pin_requests.len(), 2);
     assert_eq!(ui.pin_requests[0].reason, PinReason::Required);
@@ -81,7 +105,10 @@ fn wrong_pin_is_reported_with_retries_and_never_retried_alone() -> Result<(), Er
     let mut ui = TestUi::with_pins(&["9999", "1234"]);
     cm_token(&mut client, &mut ui)?;
     assert_eq!(ui.pin_requests.len(), 2);
-    assert_eq!(client.pin_status().map(|s| s.pin_retries).ok(), Some(Some(8)));
+    assert_eq!(
+        client.pin_status().map(|s| s.pin_retries).ok(),
+        Some(Some(8))
+    );
     Ok(())
 }
 
@@ -91,7 +118,10 @@ fn three_wrong_pins_need_a_power_cycle_and_eight_block_the_pin() -> Result<(), E
     let mut ui = TestUi::with_pins(&["0000", "0001", "0002", "0003"]);
     let err = cm_token(&mut client, &mut ui).err();
     assert!(matches!(err, Some(Error::PinAuthBlocked)), "{err:?}");
-    assert!(err.map(|e| e.to_string()).unwrap_or_default().contains("remove and reinsert"));
+    assert!(err
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+        .contains("remove and reinsert"));
     assert_eq!(ui.pins.len(), 1, "the fourth PIN is not even asked for");
     let status = client.pin_status()?;
     assert!(status.power_cycle_required);
@@ -99,15 +129,24 @@ fn three_wrong_pins_need_a_power_cycle_and_eight_block_the_pin() -> Result<(), E
 
     client.device_mut().replug();
     let mut ui = TestUi::with_pins(&["1000", "1001", "1002"]);
-    assert!(matches!(cm_token(&mut client, &mut ui), Err(Error::PinAuthBlocked)));
+    assert!(matches!(
+        cm_token(&mut client, &mut ui),
+        Err(Error::PinAuthBlocked)
+    ));
     client.device_mut().replug();
     let mut ui = TestUi::with_pins(&["2000", "2001"]);
     let err = cm_token(&mut client, &mut ui).err();
     assert!(matches!(err, Some(Error::PinBlocked)), "{err:?}");
-    assert!(err.map(|e| e.to_string()).unwrap_or_default().contains("reset the key"));
+    assert!(err
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+        .contains("reset the key"));
     // Blocked is reported before any PIN is asked for.
     let mut ui = TestUi::with_pins(&["1234"]);
-    assert!(matches!(cm_token(&mut client, &mut ui), Err(Error::PinBlocked)));
+    assert!(matches!(
+        cm_token(&mut client, &mut ui),
+        Err(Error::PinBlocked)
+    ));
     assert!(ui.pin_requests.is_empty());
     Ok(())
 }
@@ -116,7 +155,10 @@ fn three_wrong_pins_need_a_power_cycle_and_eight_block_the_pin() -> Result<(), E
 fn declining_the_pin_prompt_is_pin_required() -> Result<(), Error> {
     let mut client = client_with_pin("1234")?;
     let mut ui = TestUi::default();
-    assert!(matches!(cm_token(&mut client, &mut ui), Err(Error::PinRequired)));
+    assert!(matches!(
+        cm_token(&mut client, &mut ui),
+        Err(Error::PinRequired)
+    ));
     Ok(())
 }
 
@@ -142,8 +184,14 @@ fn change_pin_asks_the_current_pin_and_respects_min_length() -> Result<(), Error
 fn change_pin_without_a_pin_says_set_one() -> Result<(), Error> {
     let mut client = Client::new(VirtualDevice::new(config()));
     let mut ui = TestUi::default();
-    assert!(matches!(client.change_pin(&Pin::new("5678"), &mut ui), Err(Error::PinNotSet)));
-    assert!(matches!(cm_token(&mut client, &mut ui), Err(Error::PinNotSet)));
+    assert!(matches!(
+        client.change_pin(&Pin::new("5678"), &mut ui),
+        Err(Error::PinNotSet)
+    ));
+    assert!(matches!(
+        cm_token(&mut client, &mut ui),
+        Err(Error::PinNotSet)
+    ));
     Ok(())
 }
 
@@ -191,14 +239,20 @@ fn forced_pin_change_is_explained_until_the_pin_changes() -> Result<(), Error> {
     let mut client = client_with_pin("1234")?;
     let mut ui = TestUi::with_pins(&["1234"]);
     client.force_pin_change(&mut ui)?;
-    assert!(client.pin_status().map(|s| s.force_pin_change).unwrap_or(false));
+    assert!(client
+        .pin_status()
+        .map(|s| s.force_pin_change)
+        .unwrap_or(false));
     client.forget_token();
     let mut ui = TestUi::with_pins(&["1234"]);
     let err = cm_token(&mut client, &mut ui).err();
     assert!(matches!(err, Some(Error::PinChangeRequired)), "{err:?}");
     let mut ui = TestUi::with_pins(&["1234"]);
     client.change_pin(&Pin::new("4321"), &mut ui)?;
-    assert!(!client.pin_status().map(|s| s.force_pin_change).unwrap_or(true));
+    assert!(!client
+        .pin_status()
+        .map(|s| s.force_pin_change)
+        .unwrap_or(true));
     let mut ui = TestUi::with_pins(&["4321"]);
     cm_token(&mut client, &mut ui)?;
     Ok(())

@@ -3,8 +3,8 @@
 //! management.
 
 use keydesk_ctap::commands::{
-    large_blob_set_auth_message, parse_large_blob_array, serialize_large_blob_array, EmptyResponse, GetInfoResponse,
-    LargeBlobEntry, LargeBlobsRequest, LargeBlobsResponse, Permissions,
+    large_blob_set_auth_message, parse_large_blob_array, serialize_large_blob_array, EmptyResponse,
+    GetInfoResponse, LargeBlobEntry, LargeBlobsRequest, LargeBlobsResponse, Permissions,
 };
 use keydesk_ctap_crypto::large_blob::{self, LargeBlobError, LargeBlobKey};
 use keydesk_transport::Device;
@@ -49,7 +49,8 @@ fn max_fragment(info: &GetInfoResponse) -> u32 {
 }
 
 fn max_array(info: &GetInfoResponse) -> u32 {
-    info.max_serialized_large_blob_array.unwrap_or(DEFAULT_MAX_ARRAY)
+    info.max_serialized_large_blob_array
+        .unwrap_or(DEFAULT_MAX_ARRAY)
 }
 
 fn to_crypto(entry: &LargeBlobEntry) -> large_blob::LargeBlobEntry {
@@ -107,13 +108,16 @@ impl<D: Device> Client<D> {
         loop {
             let offset = u32::try_from(array.len())
                 .map_err(|_| Error::InvalidResponse("large-blob array too long".to_owned()))?;
-            let response: LargeBlobsResponse = self.send(&LargeBlobsRequest::get(offset, fragment), &mut Silent)?;
-            let config = response
-                .config
-                .ok_or_else(|| Error::InvalidResponse("largeBlobs get without config".to_owned()))?;
+            let response: LargeBlobsResponse =
+                self.send(&LargeBlobsRequest::get(offset, fragment), &mut Silent)?;
+            let config = response.config.ok_or_else(|| {
+                Error::InvalidResponse("largeBlobs get without config".to_owned())
+            })?;
             let received = config.len();
             if received > usize::try_from(fragment).unwrap_or(usize::MAX) {
-                return Err(Error::InvalidResponse("largeBlobs returned more bytes than asked".to_owned()));
+                return Err(Error::InvalidResponse(
+                    "largeBlobs returned more bytes than asked".to_owned(),
+                ));
             }
             array.extend_from_slice(&config);
             if received < usize::try_from(fragment).unwrap_or(usize::MAX) {
@@ -148,7 +152,11 @@ impl<D: Device> Client<D> {
         })
     }
 
-    fn credential_for_blob(&mut self, credential_id: &[u8], ui: &mut dyn Interaction) -> Result<StoredCredential, Error> {
+    fn credential_for_blob(
+        &mut self,
+        credential_id: &[u8],
+        ui: &mut dyn Interaction,
+    ) -> Result<StoredCredential, Error> {
         self.stored_credentials(ui)?
             .into_iter()
             .find(|c| c.descriptor.id == credential_id)
@@ -166,7 +174,9 @@ impl<D: Device> Client<D> {
         let credential = self.credential_for_blob(credential_id, ui)?;
         let key = blob_key(&credential)?;
         let (entries, _, _) = self.large_blob_entries()?;
-        let max = usize::try_from(max_array(&info)).unwrap_or(usize::MAX).saturating_mul(64);
+        let max = usize::try_from(max_array(&info))
+            .unwrap_or(usize::MAX)
+            .saturating_mul(64);
         for entry in &entries {
             match large_blob::decrypt_entry(&key, &to_crypto(entry), max) {
                 Ok(data) => return Ok(Some(data)),
@@ -178,12 +188,22 @@ impl<D: Device> Client<D> {
     }
 
     /// Stores `data` as the large blob of the passkey `credential_id`, replacing its old one.
-    pub fn write_large_blob(&mut self, credential_id: &[u8], data: &[u8], ui: &mut dyn Interaction) -> Result<(), Error> {
-        self.update_large_blob(credential_id, Some(data), ui).map(drop)
+    pub fn write_large_blob(
+        &mut self,
+        credential_id: &[u8],
+        data: &[u8],
+        ui: &mut dyn Interaction,
+    ) -> Result<(), Error> {
+        self.update_large_blob(credential_id, Some(data), ui)
+            .map(drop)
     }
 
     /// Deletes the large blob of the passkey `credential_id`; false when it had none.
-    pub fn delete_large_blob(&mut self, credential_id: &[u8], ui: &mut dyn Interaction) -> Result<bool, Error> {
+    pub fn delete_large_blob(
+        &mut self,
+        credential_id: &[u8],
+        ui: &mut dyn Interaction,
+    ) -> Result<bool, Error> {
         self.update_large_blob(credential_id, None, ui)
     }
 
@@ -226,10 +246,12 @@ impl<D: Device> Client<D> {
         let protected = info.option("clientPin") == Some(true) || info.option("uv") == Some(true);
         let mut offset: u32 = 0;
         for chunk in serialized.chunks(fragment) {
-            let mut request = LargeBlobsRequest::set(offset, chunk.to_vec(), (offset == 0).then_some(total));
+            let mut request =
+                LargeBlobsRequest::set(offset, chunk.to_vec(), (offset == 0).then_some(total));
             if protected {
                 request.pin_uv_auth_protocol = Some(token.protocol_number());
-                request.pin_uv_auth_param = Some(token.auth_param(&large_blob_set_auth_message(offset, chunk)));
+                request.pin_uv_auth_param =
+                    Some(token.auth_param(&large_blob_set_auth_message(offset, chunk)));
             }
             self.send::<_, EmptyResponse>(&request, ui)?;
             offset = offset.saturating_add(u32::try_from(chunk.len()).unwrap_or(u32::MAX));

@@ -2,8 +2,8 @@
 //! command 0x40 where only `userVerificationMgmtPreview` is offered).
 
 use keydesk_ctap::commands::{
-    BioEnrollmentParams, BioEnrollmentRequest, BioEnrollmentResponse, BioEnrollmentSubCommand as Sub,
-    EnrollSampleStatus, Permissions, FINGERPRINT_KIND_SWIPE,
+    BioEnrollmentParams, BioEnrollmentRequest, BioEnrollmentResponse,
+    BioEnrollmentSubCommand as Sub, EnrollSampleStatus, Permissions, FINGERPRINT_KIND_SWIPE,
 };
 use keydesk_ctap::{Command, CommandRequest, StatusCode};
 use keydesk_transport::Device;
@@ -62,7 +62,11 @@ pub fn from_hex(text: &str) -> Result<Vec<u8>, Error> {
     }
     (0..text.len())
         .step_by(2)
-        .map(|i| text.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()).ok_or_else(invalid))
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                .ok_or_else(invalid)
+        })
         .collect()
 }
 
@@ -96,9 +100,9 @@ impl<D: Device> Client<D> {
         let mut request = BioEnrollmentRequest::fingerprint(sub_command);
         request.sub_command_params = params;
         if let Some(token) = token {
-            let message = request
-                .auth_message()
-                .ok_or_else(|| Error::InvalidInput("bioEnrollment request without modality".to_owned()))?;
+            let message = request.auth_message().ok_or_else(|| {
+                Error::InvalidInput("bioEnrollment request without modality".to_owned())
+            })?;
             request.pin_uv_auth_protocol = Some(token.protocol_number());
             request.pin_uv_auth_param = Some(token.auth_param(&message));
         }
@@ -124,7 +128,10 @@ impl<D: Device> Client<D> {
     }
 
     /// The enrolled fingerprints (enumerateEnrollments).
-    pub fn list_fingerprints(&mut self, ui: &mut dyn Interaction) -> Result<Vec<Fingerprint>, Error> {
+    pub fn list_fingerprints(
+        &mut self,
+        ui: &mut dyn Interaction,
+    ) -> Result<Vec<Fingerprint>, Error> {
         self.bio_command()?;
         let outcome = self.with_token(
             Permissions::BIO_ENROLLMENT,
@@ -205,7 +212,8 @@ impl<D: Device> Client<D> {
                 timeout_milliseconds: timeout_ms,
                 ..Default::default()
             };
-            let sample = match self.bio(Sub::EnrollCaptureNextSample, Some(params), Some(token), ui) {
+            let sample = match self.bio(Sub::EnrollCaptureNextSample, Some(params), Some(token), ui)
+            {
                 Ok(sample) => sample,
                 Err(Error::Cancelled) => {
                     self.cancel_enrollment();
@@ -242,41 +250,72 @@ impl<D: Device> Client<D> {
             ..Default::default()
         };
         match self.bio(Sub::SetFriendlyName, Some(params), Some(token), ui) {
-            Err(Error::Ctap(StatusCode::InvalidParameter)) => Err(Error::FingerprintNotFound),
+            // §6.7.6/§6.7.7: an unknown templateId is CTAP2_ERR_INVALID_OPTION (some keys say
+            // INVALID_PARAMETER).
+            Err(Error::Ctap(StatusCode::InvalidOption | StatusCode::InvalidParameter)) => {
+                Err(Error::FingerprintNotFound)
+            }
             other => other.map(drop),
         }
     }
 
     /// Renames an enrolled fingerprint (setFriendlyName).
-    pub fn rename_fingerprint(&mut self, template_id: &[u8], name: &str, ui: &mut dyn Interaction) -> Result<(), Error> {
+    pub fn rename_fingerprint(
+        &mut self,
+        template_id: &[u8],
+        name: &str,
+        ui: &mut dyn Interaction,
+    ) -> Result<(), Error> {
         self.bio_command()?;
-        self.with_token(Permissions::BIO_ENROLLMENT, None, Purpose::ManageFingerprints, ui, |client, token, ui| {
-            client.rename_fingerprint_with(token, template_id, name, ui)
-        })
+        self.with_token(
+            Permissions::BIO_ENROLLMENT,
+            None,
+            Purpose::ManageFingerprints,
+            ui,
+            |client, token, ui| client.rename_fingerprint_with(token, template_id, name, ui),
+        )
     }
 
     /// Deletes an enrolled fingerprint (removeEnrollment).
-    pub fn delete_fingerprint(&mut self, template_id: &[u8], ui: &mut dyn Interaction) -> Result<(), Error> {
+    pub fn delete_fingerprint(
+        &mut self,
+        template_id: &[u8],
+        ui: &mut dyn Interaction,
+    ) -> Result<(), Error> {
         self.bio_command()?;
         let params = BioEnrollmentParams {
             template_id: Some(template_id.to_vec()),
             ..Default::default()
         };
-        let outcome = self.with_token(Permissions::BIO_ENROLLMENT, None, Purpose::ManageFingerprints, ui, |client, token, ui| {
-            client.bio(Sub::RemoveEnrollment, Some(params.clone()), Some(token), ui)
-        });
+        let outcome = self.with_token(
+            Permissions::BIO_ENROLLMENT,
+            None,
+            Purpose::ManageFingerprints,
+            ui,
+            |client, token, ui| {
+                client.bio(Sub::RemoveEnrollment, Some(params.clone()), Some(token), ui)
+            },
+        );
         match outcome {
-            Err(Error::Ctap(StatusCode::InvalidParameter)) => Err(Error::FingerprintNotFound),
+            // §6.7.6/§6.7.7: an unknown templateId is CTAP2_ERR_INVALID_OPTION (some keys say
+            // INVALID_PARAMETER).
+            Err(Error::Ctap(StatusCode::InvalidOption | StatusCode::InvalidParameter)) => {
+                Err(Error::FingerprintNotFound)
+            }
             other => other.map(drop),
         }
     }
 }
 
 /// Reports one sample's feedback and returns the samples still needed.
-fn report_sample(template_id: &[u8], response: &BioEnrollmentResponse, ui: &mut dyn Interaction) -> Result<u32, Error> {
-    let remaining = response
-        .remaining_samples
-        .ok_or_else(|| Error::InvalidResponse("enrollment answer without remainingSamples".to_owned()))?;
+fn report_sample(
+    template_id: &[u8],
+    response: &BioEnrollmentResponse,
+    ui: &mut dyn Interaction,
+) -> Result<u32, Error> {
+    let remaining = response.remaining_samples.ok_or_else(|| {
+        Error::InvalidResponse("enrollment answer without remainingSamples".to_owned())
+    })?;
     let last_sample = response
         .last_enroll_sample_status
         .map_or(SampleStatus::Good, SampleStatus::from);

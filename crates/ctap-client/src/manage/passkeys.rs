@@ -3,8 +3,8 @@
 //! CTAP 2.2 persistent read-only token (permission `pcmr`).
 
 use keydesk_ctap::commands::{
-    versions, CredentialManagementParams, CredentialManagementRequest, CredentialManagementResponse,
-    CredentialManagementSubCommand as Sub, Permissions,
+    versions, CredentialManagementParams, CredentialManagementRequest,
+    CredentialManagementResponse, CredentialManagementSubCommand as Sub, Permissions,
 };
 use keydesk_ctap::entities::{CredentialDescriptor, UserEntity};
 use keydesk_ctap::extensions::CredProtect;
@@ -90,7 +90,9 @@ impl From<CredProtect> for CredProtectLevel {
     fn from(level: CredProtect) -> Self {
         match level {
             CredProtect::UserVerificationOptional => Self::UvOptional,
-            CredProtect::UserVerificationOptionalWithCredentialIdList => Self::UvOptionalWithCredentialIdList,
+            CredProtect::UserVerificationOptionalWithCredentialIdList => {
+                Self::UvOptionalWithCredentialIdList
+            }
             CredProtect::UserVerificationRequired => Self::UvRequired,
         }
     }
@@ -177,7 +179,12 @@ impl<D: Device> Client<D> {
     /// A credential-management token (permission `cm`), asking for PIN/UV as needed.
     fn cm_token(&mut self, ui: &mut dyn Interaction) -> Result<PinUvToken, Error> {
         self.credential_management_command()?;
-        self.token(Permissions::CREDENTIAL_MANAGEMENT, None, Purpose::ManagePasskeys, ui)
+        self.token(
+            Permissions::CREDENTIAL_MANAGEMENT,
+            None,
+            Purpose::ManagePasskeys,
+            ui,
+        )
     }
 
     fn capacity_with(&mut self, token: &PinUvToken) -> Result<PasskeyCapacity, Error> {
@@ -193,7 +200,10 @@ impl<D: Device> Client<D> {
     }
 
     /// Every stored credential, RP by RP (enumerateRPs, enumerateCredentials).
-    pub(crate) fn enumerate_credentials(&mut self, token: &PinUvToken) -> Result<Vec<StoredCredential>, Error> {
+    pub(crate) fn enumerate_credentials(
+        &mut self,
+        token: &PinUvToken,
+    ) -> Result<Vec<StoredCredential>, Error> {
         let first = match self.credential_management(Sub::EnumerateRpsBegin, None, Some(token)) {
             Err(Error::NoCredentials) => return Ok(Vec::new()),
             other => other?,
@@ -211,20 +221,32 @@ impl<D: Device> Client<D> {
                 rp_id_hash: Some(rp_id_hash),
                 ..Default::default()
             };
-            let first = match self.credential_management(Sub::EnumerateCredentialsBegin, Some(params), Some(token)) {
+            let first = match self.credential_management(
+                Sub::EnumerateCredentialsBegin,
+                Some(params),
+                Some(token),
+            ) {
                 Err(Error::NoCredentials) => continue,
                 other => other?,
             };
-            let total = first.total_credentials.ok_or_else(|| missing("totalCredentials"))?;
+            let total = first
+                .total_credentials
+                .ok_or_else(|| missing("totalCredentials"))?;
             let mut responses = vec![first];
             for _ in 1..total {
-                responses.push(self.credential_management(Sub::EnumerateCredentialsGetNextCredential, None, None)?);
+                responses.push(self.credential_management(
+                    Sub::EnumerateCredentialsGetNextCredential,
+                    None,
+                    None,
+                )?);
             }
             for response in responses {
                 credentials.push(StoredCredential {
                     rp_id: entity.id.clone(),
                     rp_name: entity.name.clone(),
-                    descriptor: response.credential_id.ok_or_else(|| missing("credentialID"))?,
+                    descriptor: response
+                        .credential_id
+                        .ok_or_else(|| missing("credentialID"))?,
                     user: response.user.ok_or_else(|| missing("user"))?,
                     cred_protect: response.cred_protect,
                     large_blob_key: response.large_blob_key,
@@ -255,7 +277,10 @@ impl<D: Device> Client<D> {
         )
     }
 
-    pub(crate) fn stored_credentials(&mut self, ui: &mut dyn Interaction) -> Result<Vec<StoredCredential>, Error> {
+    pub(crate) fn stored_credentials(
+        &mut self,
+        ui: &mut dyn Interaction,
+    ) -> Result<Vec<StoredCredential>, Error> {
         self.credential_management_command()?;
         self.with_token(
             Permissions::CREDENTIAL_MANAGEMENT,
@@ -271,7 +296,9 @@ impl<D: Device> Client<D> {
     /// [`Client::list_passkeys_read_only`] without asking again.
     pub fn persistent_token(&mut self, ui: &mut dyn Interaction) -> Result<PersistentToken, Error> {
         if self.option("perCredMgmtRO")? != Some(true) {
-            return Err(Error::Unsupported(Feature::PersistentCredentialManagementToken));
+            return Err(Error::Unsupported(
+                Feature::PersistentCredentialManagementToken,
+            ));
         }
         self.credential_management_command()?;
         let token = self.token(
@@ -286,9 +313,14 @@ impl<D: Device> Client<D> {
     /// Lists passkeys with a stored persistent token, without the PIN. A token the key no
     /// longer accepts (PIN changed, key reset) fails with CTAP2_ERR_PIN_AUTH_INVALID: obtain
     /// a new one with [`Client::persistent_token`].
-    pub fn list_passkeys_read_only(&mut self, token: &PersistentToken) -> Result<PasskeyList, Error> {
+    pub fn list_passkeys_read_only(
+        &mut self,
+        token: &PersistentToken,
+    ) -> Result<PasskeyList, Error> {
         if self.option("perCredMgmtRO")? != Some(true) {
-            return Err(Error::Unsupported(Feature::PersistentCredentialManagementToken));
+            return Err(Error::Unsupported(
+                Feature::PersistentCredentialManagementToken,
+            ));
         }
         let token = token.token()?;
         let capacity = self.capacity_with(&token)?;
@@ -297,7 +329,11 @@ impl<D: Device> Client<D> {
     }
 
     /// Deletes the passkey with `credential_id` (deleteCredential).
-    pub fn delete_passkey(&mut self, credential_id: &[u8], ui: &mut dyn Interaction) -> Result<(), Error> {
+    pub fn delete_passkey(
+        &mut self,
+        credential_id: &[u8],
+        ui: &mut dyn Interaction,
+    ) -> Result<(), Error> {
         self.credential_management_command()?;
         let params = CredentialManagementParams {
             credential_id: Some(CredentialDescriptor::public_key(credential_id.to_vec())),
@@ -308,7 +344,13 @@ impl<D: Device> Client<D> {
             None,
             Purpose::ManagePasskeys,
             ui,
-            |client, token, _| client.credential_management(Sub::DeleteCredential, Some(params.clone()), Some(token)),
+            |client, token, _| {
+                client.credential_management(
+                    Sub::DeleteCredential,
+                    Some(params.clone()),
+                    Some(token),
+                )
+            },
         );
         match outcome {
             Err(Error::NoCredentials) => Err(Error::PasskeyNotFound),
@@ -353,7 +395,11 @@ impl<D: Device> Client<D> {
             Purpose::ManagePasskeys,
             ui,
             |client, token, _| {
-                client.credential_management(Sub::UpdateUserInformation, Some(params.clone()), Some(token))
+                client.credential_management(
+                    Sub::UpdateUserInformation,
+                    Some(params.clone()),
+                    Some(token),
+                )
             },
         );
         match outcome {

@@ -69,7 +69,9 @@ impl<D: Device> Client<D> {
     }
 
     /// getInfo read afresh (state such as clientPin and forcePINChange changes), CTAP2 only.
-    pub(crate) fn refresh_info_ctap2(&mut self) -> Result<keydesk_ctap::commands::GetInfoResponse, Error> {
+    pub(crate) fn refresh_info_ctap2(
+        &mut self,
+    ) -> Result<keydesk_ctap::commands::GetInfoResponse, Error> {
         match self.refresh_info()? {
             crate::KeyInfo::Ctap2(info) => Ok((**info).clone()),
             crate::KeyInfo::U2fOnly => Err(Error::Unsupported(Feature::Ctap2)),

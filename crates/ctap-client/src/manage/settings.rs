@@ -1,7 +1,10 @@
 //! Settings: authenticatorConfig (CTAP 2.1 §6.11): always-UV, minimum PIN length (with the
 //! RP IDs allowed to read it), force PIN change, enterprise attestation.
 
-use keydesk_ctap::commands::{ConfigParams, ConfigRequest, ConfigSubCommand, EmptyResponse, Permissions, SetMinPinLengthParams};
+use keydesk_ctap::commands::{
+    ConfigParams, ConfigRequest, ConfigSubCommand, EmptyResponse, Permissions,
+    SetMinPinLengthParams,
+};
 use keydesk_ctap::StatusCode;
 use keydesk_transport::Device;
 use serde::Serialize;
@@ -111,7 +114,11 @@ impl<D: Device> Client<D> {
 
     /// setMinPINLength: raise the minimum PIN length, set the RP IDs that may read it, and/or
     /// force a PIN change. The minimum can only grow (§6.11.4); a lower value is refused here.
-    pub fn set_min_pin_length(&mut self, change: &MinPinLengthChange, ui: &mut dyn Interaction) -> Result<(), Error> {
+    pub fn set_min_pin_length(
+        &mut self,
+        change: &MinPinLengthChange,
+        ui: &mut dyn Interaction,
+    ) -> Result<(), Error> {
         self.require_config("setMinPINLength", Feature::MinPinLength)?;
         let info = self.ctap2_info()?;
         let current = info.min_pin_length.unwrap_or(4);
@@ -161,6 +168,9 @@ impl<D: Device> Client<D> {
     /// Enables enterprise attestation (enableEnterpriseAttestation).
     pub fn enable_enterprise_attestation(&mut self, ui: &mut dyn Interaction) -> Result<(), Error> {
         self.require_config("ep", Feature::EnterpriseAttestation)?;
-        self.config(ConfigRequest::new(ConfigSubCommand::EnableEnterpriseAttestation), ui)
+        self.config(
+            ConfigRequest::new(ConfigSubCommand::EnableEnterpriseAttestation),
+            ui,
+        )
     }
 }

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use keydesk_ctap::entities::UserEntity;
 use keydesk_ctap_client::{EnrollProgress, Interaction, Pin, PinRequest};
-use keydesk_transport::{Device, DeviceDescriptor, DeviceId, KeepaliveStatus, Message, TransportError, TransportKind, Watch};
+use keydesk_transport::{
+    Device, DeviceDescriptor, DeviceId, KeepaliveStatus, Message, TransportError, TransportKind,
+    Watch,
+};
 use keydesk_virtual_key::{Authenticator, Config, KeyRng, PresencePolicy, Reply};
 
 /// What the simulated user does when the key waits for a touch.
@@ -80,7 +83,10 @@ impl VirtualDevice {
 
     /// Requests with this command byte sent so far.
     pub fn count_sent(&self, command: u8) -> usize {
-        self.sent.iter().filter(|r| r.first() == Some(&command)).count()
+        self.sent
+            .iter()
+            .filter(|r| r.first() == Some(&command))
+            .count()
     }
 }
 
@@ -89,7 +95,11 @@ impl Device for VirtualDevice {
         &self.descriptor
     }
 
-    fn transact(&mut self, message: Message<'_>, watch: &mut dyn Watch) -> Result<Vec<u8>, TransportError> {
+    fn transact(
+        &mut self,
+        message: Message<'_>,
+        watch: &mut dyn Watch,
+    ) -> Result<Vec<u8>, TransportError> {
         if let Some(left) = self.remove_after.as_mut() {
             if *left == 0 {
                 return Err(TransportError::Disconnected);
@@ -98,12 +108,16 @@ impl Device for VirtualDevice {
         }
         let request = match message {
             Message::Ctap2(bytes) => bytes,
-            Message::Ctap1(_) => return Err(TransportError::Unsupported("CTAP1 in this test device")),
+            Message::Ctap1(_) => {
+                return Err(TransportError::Unsupported("CTAP1 in this test device"))
+            }
         };
         self.sent.push(request.to_vec());
         if self.fail_uv > 0 && is_uv_token_request(request) {
             self.fail_uv -= 1;
-            self.key.sensor_mut().set_next_match(keydesk_virtual_key::bio::NextMatch::NoMatch);
+            self.key
+                .sensor_mut()
+                .set_next_match(keydesk_virtual_key::bio::NextMatch::NoMatch);
         }
         self.now += Duration::from_millis(5);
         match self.key.handle(request, self.now) {
@@ -112,7 +126,10 @@ impl Device for VirtualDevice {
                 watch.status(KeepaliveStatus::UpNeeded);
                 watch.status(KeepaliveStatus::UpNeeded);
                 if watch.cancel_requested() {
-                    return self.key.cancel(self.now).ok_or(TransportError::Disconnected);
+                    return self
+                        .key
+                        .cancel(self.now)
+                        .ok_or(TransportError::Disconnected);
                 }
                 let answer = match self.touch {
                     TouchMode::Touch => self.key.touch(self.now),
@@ -131,8 +148,9 @@ impl Device for VirtualDevice {
 fn is_uv_token_request(request: &[u8]) -> bool {
     use keydesk_ctap::commands::{ClientPinRequest, ClientPinSubCommand};
     use keydesk_ctap::CommandRequest;
-    ClientPinRequest::decode(request)
-        .is_ok_and(|r| r.sub_command == ClientPinSubCommand::GetPinUvAuthTokenUsingUvWithPermissions)
+    ClientPinRequest::decode(request).is_ok_and(|r| {
+        r.sub_command == ClientPinSubCommand::GetPinUvAuthTokenUsingUvWithPermissions
+    })
 }
 
 /// A device that answers from a script and records what it was sent.
@@ -155,13 +173,19 @@ impl Device for ScriptedDevice {
         })
     }
 
-    fn transact(&mut self, message: Message<'_>, _watch: &mut dyn Watch) -> Result<Vec<u8>, TransportError> {
+    fn transact(
+        &mut self,
+        message: Message<'_>,
+        _watch: &mut dyn Watch,
+    ) -> Result<Vec<u8>, TransportError> {
         let (ctap1, bytes) = match message {
             Message::Ctap2(b) => (false, b),
             Message::Ctap1(b) => (true, b),
         };
         self.sent.push((ctap1, bytes.to_vec()));
-        self.answers.pop_front().unwrap_or(Err(TransportError::Disconnected))
+        self.answers
+            .pop_front()
+            .unwrap_or(Err(TransportError::Disconnected))
     }
 }
 
@@ -219,6 +243,9 @@ impl Interaction for TestUi {
     }
 
     fn cancel_requested(&mut self) -> bool {
-        self.cancel_now || self.cancel_after_samples.is_some_and(|n| self.progress.len() >= n)
+        self.cancel_now
+            || self
+                .cancel_after_samples
+                .is_some_and(|n| self.progress.len() >= n)
     }
 }
