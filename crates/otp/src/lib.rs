@@ -8,6 +8,7 @@
 //! * [`import`]: importers with a preview (Aegis, 2FAS, Ente Auth, Bitwarden, andOTP, FreeOTP+,
 //!   otpauth lists), bounded against hostile files.
 //! * [`export`]: otpauth URI lists, QR payload strings, encrypted Aegis vaults.
+//! * [`qr`]: QR payloads read from PNG/JPEG images and rendered as PNG.
 //! * [`vault`]: the encrypted on-disk store (XChaCha20-Poly1305 under a random master key,
 //!   Argon2id password slot plus raw-key slots, atomic writes, versioned backups).
 //!
@@ -20,6 +21,7 @@ pub mod export;
 pub mod import;
 pub mod migration;
 pub mod model;
+pub mod qr;
 pub mod secret;
 pub mod uri;
 pub mod vault;

@@ -333,6 +333,19 @@ pub fn preview_file(
     Ok(preview(format, parsed, existing))
 }
 
+/// Previews the payloads of scanned QR codes (otpauth URIs and Google migration codes; every
+/// part of a multi-QR migration export must be among them).
+pub fn preview_qr_payloads<S: AsRef<str>>(payloads: &[S], existing: &[Account]) -> Result<ImportPreview, ImportError> {
+    let mut text = Zeroizing::new(String::new());
+    for payload in payloads {
+        // One payload per line: a payload's own line breaks would split it.
+        text.push_str(&payload.as_ref().replace(['\r', '\n'], " "));
+        text.push('\n');
+    }
+    let parsed = list::parse(text.as_bytes(), &ImportOptions::default())?;
+    Ok(preview(ImportFormat::OtpauthList, parsed, existing))
+}
+
 /// Previews the entries of a completed Google Authenticator multi-QR export.
 pub fn preview_migration(entries: &[crate::migration::MigrationEntry], existing: &[Account]) -> ImportPreview {
     let mut parsed = ParsedImport::default();
