@@ -39,8 +39,8 @@ pub fn uri_list(accounts: &[Account]) -> Zeroizing<String> {
 }
 
 /// The string to encode in a QR code for each account (its otpauth URI).
-pub fn qr_payloads(accounts: &[Account]) -> Vec<(AccountId, Zeroizing<String>)> {
-    accounts.iter().map(|a| (a.id.clone(), Zeroizing::new(crate::uri::to_uri(a)))).collect()
+pub fn qr_payloads(accounts: &[Account]) -> Vec<(AccountId, SecretString)> {
+    accounts.iter().map(|a| (a.id.clone(), SecretString::new(crate::uri::to_uri(a)))).collect()
 }
 
 /// Google Authenticator migration QR payloads; accounts Google cannot hold are listed with
@@ -211,7 +211,7 @@ mod tests {
         for (x, y) in accounts.iter().zip(&back) {
             assert!(x.same_generator(y));
         }
-        assert_eq!(qr_payloads(&accounts)[1].1.as_str(), crate::uri::to_uri(&accounts[1]));
+        assert_eq!(qr_payloads(&accounts)[1].1.expose(), crate::uri::to_uri(&accounts[1]));
     }
 
     #[test]

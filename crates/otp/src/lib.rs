@@ -34,5 +34,5 @@ pub mod secretstream;
 mod random;
 
 pub use codes::{check_clock_drift, generate_code, seconds_remaining, ClockDrift, Code, CodeError};
-pub use model::{Account, AccountId, HashAlgorithm, OtpKind, ValidationError};
+pub use model::{Account, AccountId, AccountSummary, HashAlgorithm, OtpKind, ValidationError};
 pub use secret::{SecretBytes, SecretString};

@@ -14,7 +14,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
 use crate::model::{Account, HashAlgorithm, OtpKind};
-use crate::secret::SecretBytes;
+use crate::secret::{SecretBytes, SecretString};
 
 /// Largest decoded payload accepted (a QR code holds under 3 KB).
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
@@ -478,10 +478,11 @@ pub fn entry_for(account: &Account) -> Result<MigrationEntry, String> {
     })
 }
 
-/// A migration export: the QR payload URIs and the accounts that could not be included.
+/// A migration export: the QR payload URIs (secrets: redacted in `Debug`, zeroized) and the
+/// accounts that could not be included.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationExport {
-    pub uris: Vec<String>,
+    pub uris: Vec<SecretString>,
     pub skipped: Vec<(crate::model::AccountId, String)>,
 }
 
@@ -501,13 +502,13 @@ pub fn export_batches(accounts: &[Account], per_batch: usize, batch_id: i32) -> 
         .iter()
         .enumerate()
         .map(|(index, chunk)| {
-            payload_to_uri(&MigrationPayload {
+            SecretString::new(payload_to_uri(&MigrationPayload {
                 entries: chunk.to_vec(),
                 version: 1,
                 batch_size,
                 batch_index: index as i32,
                 batch_id,
-            })
+            }))
         })
         .collect();
     MigrationExport { uris, skipped }
@@ -535,7 +536,7 @@ mod tests {
         assert_eq!(parse_uri(&encoded), Err(MigrationError::MissingData));
         let mut stripped_any = false;
         for n in 1..4 {
-            let uri = export_batches(&accounts(n), 10, 1).uris.remove(0);
+            let uri = export_batches(&accounts(n), 10, 1).uris.remove(0).expose().to_owned();
             let stripped = uri.replace("%3D", "");
             stripped_any |= stripped != uri;
             assert_eq!(parse_uri(&stripped).unwrap().entries.len(), n);
@@ -593,20 +594,20 @@ mod tests {
 
         let mut collector = BatchCollector::new();
         assert_eq!(
-            collector.add_uri(&export.uris[2]).unwrap(),
+            collector.add_uri(export.uris[2].expose()).unwrap(),
             CollectStatus::Waiting { batch_id: 77, missing: vec![0, 1] }
         );
         assert_eq!(
-            collector.add_uri(&export.uris[0]).unwrap(),
+            collector.add_uri(export.uris[0].expose()).unwrap(),
             CollectStatus::Waiting { batch_id: 77, missing: vec![1] }
         );
         // Re-scanning a part is harmless.
-        collector.add_uri(&export.uris[0]).unwrap();
+        collector.add_uri(export.uris[0].expose()).unwrap();
         let mut partial = BatchCollector::new();
-        partial.add_uri(&export.uris[0]).unwrap();
+        partial.add_uri(export.uris[0].expose()).unwrap();
         assert_eq!(partial.finish().unwrap_err(), CollectError::Incomplete { batch_id: 77, missing: vec![1, 2] });
 
-        assert_eq!(collector.add_uri(&export.uris[1]).unwrap(), CollectStatus::Complete { batch_id: 77 });
+        assert_eq!(collector.add_uri(export.uris[1].expose()).unwrap(), CollectStatus::Complete { batch_id: 77 });
         let entries = collector.finish().unwrap();
         assert_eq!(entries.len(), 24);
         let back: Vec<Account> = entries.iter().map(|e| e.to_account().unwrap()).collect();
@@ -622,7 +623,7 @@ mod tests {
         let export = export_batches(&accounts(12), 10, 5);
         let other = export_batches(&accounts(3), 10, 5);
         let mut collector = BatchCollector::new();
-        collector.add_uri(&export.uris[0]).unwrap();
-        assert!(matches!(collector.add_uri(&other.uris[0]), Err(CollectError::BatchSizeMismatch { .. })));
+        collector.add_uri(export.uris[0].expose()).unwrap();
+        assert!(matches!(collector.add_uri(other.uris[0].expose()), Err(CollectError::BatchSizeMismatch { .. })));
     }
 }

@@ -139,8 +139,8 @@ impl OtpKind {
     }
 }
 
-/// One MFA account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One MFA account. `Debug` redacts the secret, PINs and the original URI.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub id: AccountId,
     pub issuer: String,
@@ -158,9 +158,10 @@ pub struct Account {
     pub order: u32,
     #[serde(default)]
     pub note: String,
-    /// The otpauth URI this account came from, re-exported verbatim while it still matches.
+    /// The otpauth URI this account came from (it holds the secret), re-exported verbatim
+    /// while it still matches.
     #[serde(default)]
-    pub original_uri: Option<String>,
+    pub original_uri: Option<SecretString>,
     /// URI parameters we do not interpret (`image`, `codeDisplay`, ...), kept in order.
     #[serde(default)]
     pub extra_params: Vec<(String, String)>,
@@ -288,7 +289,7 @@ impl Account {
         for tag in &self.tags {
             text_field("tag", tag, limits::MAX_TAG_BYTES)?;
         }
-        if self.original_uri.as_ref().is_some_and(|u| u.len() > limits::MAX_URI_BYTES) {
+        if self.original_uri.as_ref().is_some_and(|u| u.expose().len() > limits::MAX_URI_BYTES) {
             return Err(ValidationError::FieldTooLong { field: "original URI", max: limits::MAX_URI_BYTES });
         }
         Ok(())
@@ -309,6 +310,70 @@ impl Account {
             && self.algorithm == other.algorithm
             && self.digits == other.digits
             && self.secret == other.secret
+    }
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("id", &self.id)
+            .field("issuer", &self.issuer)
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("algorithm", &self.algorithm)
+            .field("digits", &self.digits)
+            .field("secret", &self.secret)
+            .field("tags", &self.tags)
+            .field("pinned", &self.pinned)
+            .field("order", &self.order)
+            .field("note", &self.note)
+            .field("original_uri", &self.original_uri.as_ref().map(|_| "<redacted>"))
+            .field("extra_params", &self.extra_params)
+            .finish()
+    }
+}
+
+/// What front-ends may show or print as JSON: everything but the secret and PINs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountSummary {
+    pub id: AccountId,
+    pub issuer: String,
+    pub name: String,
+    /// totp, hotp, steam, yandex, motp.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub algorithm: HashAlgorithm,
+    pub digits: u8,
+    /// Seconds per code, for time-based kinds.
+    pub period: Option<u32>,
+    /// Next HOTP counter.
+    pub counter: Option<u64>,
+    pub tags: Vec<String>,
+    pub pinned: bool,
+    pub order: u32,
+    pub note: String,
+}
+
+impl Account {
+    /// The secret-free view of this account.
+    pub fn summary(&self) -> AccountSummary {
+        AccountSummary {
+            id: self.id.clone(),
+            issuer: self.issuer.clone(),
+            name: self.name.clone(),
+            kind: self.kind.type_name(),
+            algorithm: self.algorithm,
+            digits: self.digits,
+            period: self.kind.period(),
+            counter: match self.kind {
+                OtpKind::Hotp { counter } => Some(counter),
+                _ => None,
+            },
+            tags: self.tags.clone(),
+            pinned: self.pinned,
+            order: self.order,
+            note: self.note.clone(),
+        }
     }
 }
 
@@ -456,6 +521,18 @@ mod tests {
         let back: Account = serde_json::from_str(&json).unwrap();
         assert_eq!(a, back);
         assert!(!format!("{a:?}").contains("12345678901234567890"));
+    }
+
+    #[test]
+    fn debug_and_summary_hide_secrets() {
+        let mut a = base();
+        a.kind = OtpKind::Yandex { pin: SecretString::from("98765") };
+        a.original_uri = Some(SecretString::from("otpauth://totp/x?secret=GEZDGNBVGY3TQOJQ"));
+        let debug = format!("{a:?}");
+        assert!(!debug.contains("GEZDGNBVGY3TQOJQ") && !debug.contains("98765"), "{debug}");
+        let json = serde_json::to_string(&a.summary()).unwrap();
+        assert!(!json.contains("GEZDGNBVGY3TQOJQ") && !json.contains("98765"), "{json}");
+        assert!(json.contains("\"type\":\"yandex\""));
     }
 
     #[test]

@@ -106,12 +106,12 @@ mod tests {
     fn jpeg_and_migration_payload() {
         let accounts = crate::import::tests::canonical();
         let export = crate::migration::export_batches(&accounts, 10, 1);
-        let png = encode_png(&export.uris[0], 4).unwrap();
+        let png = encode_png(export.uris[0].expose(), 4).unwrap();
         let gray = image::load_from_memory(&png).unwrap();
         let mut jpeg = Vec::new();
         gray.write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg).unwrap();
         let decoded = decode_image(&jpeg).unwrap();
-        assert_eq!(decoded[0].as_str(), export.uris[0]);
+        assert_eq!(decoded[0].as_str(), export.uris[0].expose());
         let entries = crate::migration::parse_uri(&decoded[0]).unwrap().entries;
         assert_eq!(entries.len(), 2);
     }
@@ -120,7 +120,7 @@ mod tests {
     fn scanned_payloads_preview() {
         let accounts = crate::import::tests::canonical();
         let export = crate::migration::export_batches(&accounts, 1, 5);
-        let scans: Vec<Zeroizing<String>> = export.uris.iter().map(|u| decode_image(&encode_png(u, 3).unwrap()).unwrap().remove(0)).collect();
+        let scans: Vec<Zeroizing<String>> = export.uris.iter().map(|u| decode_image(&encode_png(u.expose(), 3).unwrap()).unwrap().remove(0)).collect();
         let preview = crate::import::preview_qr_payloads(&scans, &accounts[..1]).unwrap();
         assert_eq!(preview.counts(), (1, 1, 0), "one new, one already present");
         assert!(crate::import::preview_qr_payloads(&scans[..1], &[]).is_err(), "an incomplete multi-QR export is refused");

@@ -47,7 +47,7 @@ fn migration_decoder_survives_mutations_and_round_trips() {
     let seeds: Vec<Vec<u8>> = migration::export_batches(&accounts, 2, 3)
         .uris
         .iter()
-        .map(|u| encode_payload(&migration::parse_uri(u).unwrap()).to_vec())
+        .map(|u| encode_payload(&migration::parse_uri(u.expose()).unwrap()).to_vec())
         .collect();
     let mut rng = Rng(0xfeed_face_dead_beef);
     for i in 0..6000 {

@@ -73,7 +73,7 @@ pub fn parse(input: &str) -> Result<ParsedUri, UriError> {
         "steam" => {
             let secret = decode_base32(&percent::decode(rest.trim_end_matches('/'), false))?;
             let mut account = build("Steam", "", OtpKind::Steam, HashAlgorithm::Sha1, 5, secret)?;
-            account.original_uri = Some(input.to_owned());
+            account.original_uri = Some(SecretString::new(input.to_owned()));
             return Ok(ParsedUri { account, notes });
         }
         "motp" => return parse_parts("motp", rest, input, notes),
@@ -210,7 +210,7 @@ fn parse_parts(otp_type: &str, rest: &str, original: &str, mut notes: Vec<String
     }
     let mut account = build(&issuer, &name, kind, algorithm, digits, secret)?;
     account.extra_params = extra;
-    account.original_uri = Some(original.trim().to_owned());
+    account.original_uri = Some(SecretString::new(original.trim().to_owned()));
     Ok(ParsedUri { account, notes })
 }
 
@@ -244,14 +244,14 @@ pub fn parse_uri_or_secret(input: &str) -> Result<ParsedUri, UriError> {
 /// exactly (lossless re-export), otherwise the canonical form with unknown parameters kept.
 pub fn to_uri(account: &Account) -> String {
     if let Some(original) = &account.original_uri {
-        if let Ok(parsed) = parse(original) {
+        if let Ok(parsed) = parse(original.expose()) {
             let p = parsed.account;
             if p.same_generator(account)
                 && p.issuer == account.issuer
                 && p.name == account.name
                 && counter_of(&p) == counter_of(account)
             {
-                return original.clone();
+                return original.expose().to_owned();
             }
         }
     }

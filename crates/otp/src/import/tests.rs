@@ -191,7 +191,7 @@ fn freeotp(accounts: &[Account]) -> Vec<u8> {
 }
 
 fn google(accounts: &[Account]) -> Vec<u8> {
-    crate::migration::export_batches(accounts, 2, 42).uris.join("\n").into_bytes()
+    crate::migration::export_batches(accounts, 2, 42).uris.iter().map(|u| u.expose().to_owned() + "\n").collect::<String>().into_bytes()
 }
 
 fn options(password: Option<&str>) -> ImportOptions {
@@ -367,7 +367,7 @@ fn incomplete_google_export_is_refused_naming_missing_parts() {
     let accounts = canonical();
     let uris = crate::migration::export_batches(&accounts, 1, 9).uris;
     assert_eq!(uris.len(), 2, "the 60 s account cannot go to Google Authenticator");
-    let partial = format!("{}\n", uris[0]);
+    let partial = format!("{}\n", uris[0].expose());
     let err = parse(ImportFormat::OtpauthList, partial.as_bytes(), &options(None)).unwrap_err();
     assert!(err.to_string().contains("parts [1]"), "{err}");
 }
