@@ -19,7 +19,7 @@ use keydesk_ctap_crypto::SharedSecret;
 use keydesk_transport::Device;
 use rand_core::OsRng;
 
-use crate::client::Client;
+use crate::client::{Client, KeyInfo};
 use crate::error::{Error, Feature};
 use crate::interaction::{Interaction, Purpose};
 use crate::pin::Silent;
@@ -187,12 +187,16 @@ impl<D: Device> Client<D> {
         }
     }
 
-    /// authenticatorMakeCredential (CTAP 2.1 §6.1).
+    /// authenticatorMakeCredential (CTAP 2.1 §6.1); on a U2F-only key, U2F_REGISTER mapped as
+    /// §10.2 describes.
     pub fn make_credential(
         &mut self,
         args: &MakeCredentialArgs,
         ui: &mut dyn Interaction,
     ) -> Result<MakeCredentialResponse, Error> {
+        if self.info()? == &KeyInfo::U2fOnly {
+            return self.make_credential_u2f(args, ui);
+        }
         let info = self.ctap2_info()?.clone();
         if args.resident_key && info.option("rk") != Some(true) {
             return Err(Error::Unsupported(Feature::DiscoverableCredentials));
@@ -338,6 +342,9 @@ impl<D: Device> Client<D> {
         args: &GetAssertionArgs,
         ui: &mut dyn Interaction,
     ) -> Result<Vec<Assertion>, Error> {
+        if self.info()? == &KeyInfo::U2fOnly {
+            return self.get_assertion_u2f(args, ui);
+        }
         let info = self.ctap2_info()?.clone();
         if args.hmac_secret_salts.is_some() && !info.supports_extension(HMAC_SECRET) {
             return Err(Error::Unsupported(Feature::HmacSecret));

@@ -32,6 +32,7 @@ mod interaction;
 pub mod manage;
 mod pin;
 mod token;
+mod u2f;
 
 pub use ceremony::{Assertion, GetAssertionArgs, MakeCredentialArgs, UserVerification};
 pub use client::{Client, KeyInfo};
@@ -41,3 +42,4 @@ pub use interaction::{
 };
 pub use pin::PinRetries;
 pub use token::{PersistentToken, PinUvToken};
+pub use u2f::{U2F_POLL_INTERVAL, U2F_TOUCH_TIMEOUT};
