@@ -23,6 +23,10 @@ fn request_round_trip<T: CommandRequest + PartialEq + std::fmt::Debug>(request: 
 fn response_round_trip<T: CommandResponse + PartialEq + std::fmt::Debug>(response: &T) {
     let bytes = response.encode();
     assert_eq!(bytes[0], 0x00);
+    // The body is in CTAP2 canonical form.
+    if bytes.len() > 1 {
+        keydesk_ctap::cbor::decode_with(&bytes[1..], keydesk_ctap::cbor::DecodeOptions::CANONICAL).unwrap();
+    }
     let decoded = T::decode(&bytes).unwrap();
     assert_eq!(&decoded, response);
     assert_eq!(decoded.encode(), bytes);
