@@ -115,3 +115,43 @@ impl AttestationStatement {
         }
     }
 }
+
+/// The WebAuthn attestation object (WebAuthn Level 3 §6.5): the CTAP makeCredential
+/// response re-keyed with text keys, `{"fmt", "attStmt", "authData"}`, as a relying party
+/// receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttestationObject {
+    /// `fmt` and `attStmt`.
+    pub statement: AttestationStatement,
+    /// `authData`, the exact authenticator data bytes.
+    pub auth_data: Vec<u8>,
+}
+
+impl AttestationObject {
+    /// Canonical CBOR encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        crate::cbor::encode(
+            &MapBuilder::new()
+                .insert("fmt", self.statement.format())
+                .insert("attStmt", self.statement.statement())
+                .insert("authData", self.auth_data.clone())
+                .build(),
+        )
+    }
+
+    /// Parses an attestation object (authenticator data is checked to parse).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let value = crate::cbor::decode(bytes)?;
+        let f = Fields::new(&value, "attestationObject")?;
+        let fmt: String = f.required("fmt", "attestationObject.fmt")?;
+        let statement = f
+            .get("attStmt")
+            .ok_or(DecodeError::MissingField { field: "attestationObject.attStmt" })?;
+        let auth_data: Vec<u8> = f.required("authData", "attestationObject.authData")?;
+        crate::auth_data::AuthenticatorData::from_bytes(&auth_data)?;
+        Ok(Self {
+            statement: AttestationStatement::from_parts(&fmt, statement)?,
+            auth_data,
+        })
+    }
+}

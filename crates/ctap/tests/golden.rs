@@ -178,3 +178,31 @@ fn get_assertion_response() {
     assert_eq!(decoded.number_of_credentials, None);
     assert_eq!(decoded.encode(), response);
 }
+
+#[test]
+fn attestation_object_for_the_relying_party() {
+    let body = vector(include_str!("vectors/python-fido2-make-credential-response.hex"));
+    let response = MakeCredentialResponse::decode(&with_status(&body)).unwrap();
+    let object = response.attestation_object();
+    let bytes = object.to_bytes();
+    // Text keys in canonical order: "fmt", "attStmt", "authData".
+    assert_eq!(&bytes[..5], &hex("a3 63 666d74")[..]);
+    let value = keydesk_ctap::cbor::decode_with(&bytes, DecodeOptions::CANONICAL).unwrap();
+    let keys: Vec<&str> = value.as_map().unwrap().iter().map(|(k, _)| k.as_text().unwrap()).collect();
+    assert_eq!(keys, ["fmt", "attStmt", "authData"]);
+    assert_eq!(keydesk_ctap::attestation::AttestationObject::from_bytes(&bytes).unwrap(), object);
+}
+
+#[test]
+fn get_info_defaults() {
+    let info = GetInfoResponse::decode(&with_status(&vector(include_str!(
+        "vectors/ctap-spec-get-info-response.hex"
+    ))))
+    .unwrap();
+    assert_eq!(info.max_msg_size_or_default(), 1200);
+    assert_eq!(info.min_pin_length_or_default(), 4);
+    assert_eq!(info.pin_uv_auth_protocols_or_default(), vec![1]);
+    let bare = GetInfoResponse { versions: vec!["FIDO_2_0".into()], ..Default::default() };
+    assert_eq!(bare.max_msg_size_or_default(), 1024);
+    assert_eq!(bare.pin_uv_auth_protocols_or_default(), Vec::<u32>::new());
+}

@@ -105,6 +105,26 @@ pub struct GetInfoResponse {
 }
 
 impl GetInfoResponse {
+    /// maxMsgSize, or the spec's default of 1024 bytes when absent (§6.4).
+    pub fn max_msg_size_or_default(&self) -> u32 {
+        self.max_msg_size.unwrap_or(1024)
+    }
+
+    /// minPINLength, or the spec's default of 4 code points when absent (§6.4).
+    pub fn min_pin_length_or_default(&self) -> u32 {
+        self.min_pin_length.unwrap_or(4)
+    }
+
+    /// pinUvAuthProtocols, or `[1]` for an authenticator that lists `clientPin` but no
+    /// protocols (CTAP 2.0 authenticators support protocol 1 only).
+    pub fn pin_uv_auth_protocols_or_default(&self) -> Vec<u32> {
+        match &self.pin_uv_auth_protocols {
+            Some(p) => p.clone(),
+            None if self.option("clientPin").is_some() => vec![1],
+            None => Vec::new(),
+        }
+    }
+
     /// The value of option `id`, `None` if the authenticator did not list it.
     pub fn option(&self, id: &str) -> Option<bool> {
         self.options.as_ref()?.get(id).copied()

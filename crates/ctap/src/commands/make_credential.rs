@@ -1,6 +1,6 @@
 //! authenticatorMakeCredential (0x01), CTAP 2.1 §6.1.
 
-use crate::attestation::AttestationStatement;
+use crate::attestation::{AttestationObject, AttestationStatement};
 use crate::auth_data::AuthenticatorData;
 use crate::cbor::{array, Fields, MapBuilder, ToCbor, Value};
 use crate::command::Command;
@@ -130,6 +130,14 @@ impl MakeCredentialResponse {
     /// Parses [`MakeCredentialResponse::auth_data`].
     pub fn authenticator_data(&self) -> Result<AuthenticatorData, DecodeError> {
         AuthenticatorData::from_bytes(&self.auth_data)
+    }
+
+    /// The WebAuthn attestation object for the relying party.
+    pub fn attestation_object(&self) -> AttestationObject {
+        AttestationObject {
+            statement: self.attestation.clone(),
+            auth_data: self.auth_data.clone(),
+        }
     }
 }
 
