@@ -103,7 +103,7 @@ impl FromCbor for UserEntity {
 
 /// PublicKeyCredentialDescriptor (WebAuthn §5.8.3): `type`, `id`, optional `transports`.
 /// The type is kept as text so descriptors of unknown types survive a round trip
-/// (authenticators ignore them, CTAP 2.1 §6.1.2 step 7).
+/// (authenticators skip descriptors whose type they do not know, CTAP 2.1 §6.1.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialDescriptor {
     /// Credential type, `"public-key"`.

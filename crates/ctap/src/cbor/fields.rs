@@ -1,9 +1,8 @@
 //! Typed access to CBOR maps, shared by every message: reading members with precise
 //! errors ([`Fields`]) and building maps ([`MapBuilder`]).
 //!
-//! Decoding ignores unknown keys (forward compatibility, CTAP 2.1 §6: "authenticators
-//! and platforms MUST ignore unknown members"), but a known key with the wrong type is an
-//! error.
+//! Decoding ignores unknown keys (forward compatibility: later CTAP versions add members
+//! to existing maps), but a known key with the wrong type is an error.
 
 use super::value::Value;
 use crate::error::DecodeError;
