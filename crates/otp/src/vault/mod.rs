@@ -101,6 +101,8 @@ pub enum VaultError {
     HotpNeedsRequest(AccountId),
     #[error("nothing to undo: {0} is not in the trash")]
     NotInTrash(AccountId),
+    #[error("the vault was changed by another program (version {on_disk} on disk, {ours} here): reopen it and repeat the change")]
+    ChangedOnDisk { ours: u64, on_disk: u64 },
 }
 
 /// An account in the trash.
@@ -109,6 +111,12 @@ pub struct DeletedAccount {
     pub account: Account,
     /// Unix seconds, as passed to [`Vault::delete`].
     pub deleted_at: u64,
+}
+
+/// Reads only the generation of a vault file.
+#[derive(Deserialize)]
+struct GenerationOnly {
+    generation: u64,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -316,8 +324,26 @@ impl Vault {
         self.faults = faults;
     }
 
-    /// Encrypts and atomically writes the vault.
+    /// Encrypts and atomically writes the vault. An exclusive lock on a sibling lock file
+    /// serialises writers, and the on-disk generation must still be ours: a change made by
+    /// another program (the GUI while the CLI runs) is never overwritten silently.
     fn save(&mut self) -> Result<(), VaultError> {
+        let lock_path = storage::lock_path(&self.path);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_err("opening the lock file", &lock_path))?;
+        lock.lock().map_err(io_err("locking", &lock_path))?;
+        let on_disk = match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice::<GenerationOnly>(&bytes).map(|g| g.generation).unwrap_or(u64::MAX),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(io_err("reading", &self.path)(e)),
+        };
+        if on_disk != self.generation {
+            return Err(VaultError::ChangedOnDisk { ours: self.generation, on_disk });
+        }
         let next = self.generation + 1;
         let plain = Zeroizing::new(serde_json::to_vec(&self.data).map_err(|e| VaultError::Corrupt(e.to_string()))?);
         let payload = file::seal(&self.master_key, &plain, &file::payload_aad(next))?;

@@ -132,6 +132,22 @@ fn next_hotp_code_shows_nothing_when_the_save_fails() {
 }
 
 #[test]
+fn concurrent_change_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut gui = new_vault(dir.path());
+    let id = gui.add_account(totp("GitHub", "octo")).unwrap();
+    let mut cli = reopen(&gui);
+    cli.rename(&id, "GitHub", "renamed by cli").unwrap();
+    assert!(matches!(gui.set_pinned(&id, true), Err(VaultError::ChangedOnDisk { ours: 2, on_disk: 3 })));
+    assert!(!gui.account(&id).unwrap().pinned, "the refused change is not kept in memory");
+    let mut gui = reopen(&gui);
+    gui.set_pinned(&id, true).unwrap();
+    let last = reopen(&gui);
+    let account = last.account(&id).unwrap();
+    assert_eq!((account.name.as_str(), account.pinned), ("renamed by cli", true));
+}
+
+#[test]
 fn versioned_backups_keep_the_last_n() {
     let dir = tempfile::tempdir().unwrap();
     let mut vault = new_vault(dir.path());
