@@ -19,7 +19,7 @@ use keydesk_ctap_crypto::SharedSecret;
 use keydesk_transport::Device;
 use rand_core::OsRng;
 
-use crate::client::{Client, KeyInfo};
+use crate::client::{bounded_count, Client, KeyInfo};
 use crate::error::{Error, Feature};
 use crate::interaction::{Interaction, Purpose};
 use crate::pin::Silent;
@@ -416,7 +416,10 @@ impl<D: Device> Client<D> {
         }
 
         let first: GetAssertionResponse = self.send(&request, ui)?;
-        let count = first.number_of_credentials.unwrap_or(1).max(1);
+        let count = bounded_count(
+            first.number_of_credentials.unwrap_or(1).max(1),
+            "credentials",
+        )?;
         let mut responses = vec![first];
         for _ in 1..count {
             responses.push(self.send(&GetNextAssertionRequest, &mut Silent)?);

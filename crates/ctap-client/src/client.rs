@@ -17,6 +17,21 @@ use crate::token::PinUvToken;
 /// P2 00, Le 00 (short encoding).
 const U2F_VERSION_APDU: [u8; 5] = [0x00, 0x03, 0x00, 0x00, 0x00];
 
+/// The most items (assertions, RPs, credentials per RP, enrollment samples) the client
+/// fetches one by one before deciding the key is misbehaving: far above what any key stores,
+/// low enough that a hostile key cannot keep the client looping.
+pub const MAX_ITEMS: u32 = 4096;
+
+/// A count announced by the key, checked against [`MAX_ITEMS`].
+pub(crate) fn bounded_count(count: u32, what: &str) -> Result<u32, Error> {
+    if count > MAX_ITEMS {
+        return Err(Error::InvalidResponse(format!(
+            "the key announced {count} {what}, more than {MAX_ITEMS}"
+        )));
+    }
+    Ok(count)
+}
+
 /// What the key said about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyInfo {

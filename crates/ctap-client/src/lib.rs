@@ -28,6 +28,8 @@
 mod ceremony;
 mod client;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod interaction;
 pub mod manage;
 mod pin;
@@ -35,7 +37,7 @@ mod token;
 mod u2f;
 
 pub use ceremony::{Assertion, GetAssertionArgs, MakeCredentialArgs, UserVerification};
-pub use client::{Client, KeyInfo};
+pub use client::{Client, KeyInfo, MAX_ITEMS};
 pub use error::{Error, Feature};
 pub use interaction::{
     EnrollProgress, Interaction, Pin, PinReason, PinRequest, Purpose, SampleStatus,

@@ -202,7 +202,15 @@ impl<D: Device> Client<D> {
             .clone()
             .ok_or_else(|| Error::InvalidResponse("enrollBegin without templateId".to_owned()))?;
         let mut remaining = report_sample(&template_id, begin, ui)?;
+        let mut samples: u32 = 0;
         while remaining > 0 {
+            samples += 1;
+            if samples > crate::client::MAX_ITEMS {
+                self.cancel_enrollment();
+                return Err(Error::InvalidResponse(
+                    "the key kept asking for fingerprint samples".to_owned(),
+                ));
+            }
             if ui.cancel_requested() {
                 self.cancel_enrollment();
                 return Err(Error::Cancelled);

@@ -13,7 +13,7 @@ use keydesk_transport::Device;
 use serde::Serialize;
 
 use super::base64url;
-use crate::client::Client;
+use crate::client::{bounded_count, Client};
 use crate::error::{Error, Feature};
 use crate::interaction::{Interaction, Purpose};
 use crate::pin::Silent;
@@ -208,7 +208,8 @@ impl<D: Device> Client<D> {
             Err(Error::NoCredentials) => return Ok(Vec::new()),
             other => other?,
         };
-        let total_rps = first.total_rps.ok_or_else(|| missing("totalRPs"))?;
+        let total_rps =
+            bounded_count(first.total_rps.ok_or_else(|| missing("totalRPs"))?, "sites")?;
         let mut rps = vec![first];
         for _ in 1..total_rps {
             rps.push(self.credential_management(Sub::EnumerateRpsGetNextRp, None, None)?);
@@ -229,9 +230,12 @@ impl<D: Device> Client<D> {
                 Err(Error::NoCredentials) => continue,
                 other => other?,
             };
-            let total = first
-                .total_credentials
-                .ok_or_else(|| missing("totalCredentials"))?;
+            let total = bounded_count(
+                first
+                    .total_credentials
+                    .ok_or_else(|| missing("totalCredentials"))?,
+                "passkeys",
+            )?;
             let mut responses = vec![first];
             for _ in 1..total {
                 responses.push(self.credential_management(
