@@ -1,0 +1,188 @@
+//! WebAuthn registration and authentication ceremonies (WebAuthn Level 3 §7.1
+//! and §7.2), verified by webauthn-rs, with their state kept in the database.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, DiscoverableAuthentication, DiscoverableKey, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse, WebauthnError,
+};
+
+use crate::ceremonies::{self, Kind};
+use crate::error::ApiError;
+use crate::passkeys::{self, PasskeyInfo};
+use crate::state::AppState;
+use crate::users::User;
+use webauthn_rs_proto::ResidentKeyRequirement;
+
+/// Authentication state: for a named user (allowCredentials filled) or
+/// discoverable (the authenticator names the user).
+#[derive(Serialize, Deserialize)]
+enum AuthState {
+    ForUser(PasskeyAuthentication),
+    Discoverable(DiscoverableAuthentication),
+}
+
+/// Registration state plus the name the user chose.
+#[derive(Serialize, Deserialize)]
+struct RegisterState {
+    name: String,
+    state: PasskeyRegistration,
+}
+
+/// Result of a successful assertion.
+#[derive(Debug, Clone)]
+pub struct Asserted {
+    /// Whose passkey it was.
+    pub user_id: Uuid,
+    /// The passkey used (base64url credential ID).
+    pub passkey_id: String,
+}
+
+fn webauthn_error(e: WebauthnError) -> ApiError {
+    ApiError::bad_request("webauthn_verification_failed", format!("WebAuthn verification failed: {e}"))
+}
+
+/// Start registering a passkey called `name` for `user`. Checks the name and
+/// the five-passkey limit up front so the user is told before touching the key.
+pub async fn start_registration(
+    app: &AppState,
+    user: &User,
+    name: &str,
+) -> Result<(String, CreationChallengeResponse), ApiError> {
+    let name = passkeys::check_name(name)?;
+    let max = app.config.policy.max_passkeys_per_user;
+    if passkeys::count(&app.db, user.id).await? >= max {
+        return Err(passkeys::limit_error(max));
+    }
+    if passkeys::name_taken(&app.db, user.id, &name, None).await? {
+        return Err(passkeys::duplicate_name_error(&name));
+    }
+    let existing = passkeys::list(&app.db, user.id).await?;
+    let exclude = existing.iter().map(|p| p.credential.cred_id().clone()).collect::<Vec<_>>();
+    let (mut ccr, state) = app
+        .webauthn
+        .start_passkey_registration(user.id, &user.logon_name, &user.logon_name, Some(exclude))
+        .map_err(ApiError::internal)?;
+    // Ask for a discoverable credential so passkey-only logon can work
+    // without a username; authenticators that cannot store one still register.
+    if let Some(sel) = ccr.public_key.authenticator_selection.as_mut() {
+        sel.resident_key = Some(ResidentKeyRequirement::Preferred);
+    }
+    let expires = app.now() + app.config.policy.ceremony_lifetime;
+    let id = ceremonies::put(&app.db, Kind::Register, Some(user.id), &RegisterState { name, state }, expires)
+        .await?;
+    Ok((id, ccr))
+}
+
+/// Verify the authenticator's response and store the passkey.
+pub async fn finish_registration(
+    app: &AppState,
+    user: &User,
+    ceremony_id: &str,
+    response: &RegisterPublicKeyCredential,
+) -> Result<PasskeyInfo, ApiError> {
+    let (reg, _): (RegisterState, _) =
+        ceremonies::take(&app.db, ceremony_id, Kind::Register, Some(user.id), app.now()).await?;
+    let passkey = app
+        .webauthn
+        .finish_passkey_registration(response, &reg.state)
+        .map_err(webauthn_error)?;
+    passkeys::insert(
+        &app.db,
+        user.id,
+        &reg.name,
+        &passkey,
+        app.config.policy.max_passkeys_per_user,
+        app.now(),
+    )
+    .await
+}
+
+/// Start an assertion. With `user`, the options list that user's passkeys
+/// (`allowCredentials`); without, the ceremony is discoverable.
+pub async fn start_authentication(
+    app: &AppState,
+    kind: Kind,
+    user: Option<&User>,
+) -> Result<(String, RequestChallengeResponse), ApiError> {
+    let expires = app.now() + app.config.policy.ceremony_lifetime;
+    match user {
+        Some(user) => {
+            let keys: Vec<_> =
+                passkeys::list(&app.db, user.id).await?.into_iter().map(|p| p.credential).collect();
+            if keys.is_empty() {
+                return Err(ApiError::bad_request("no_passkeys", "this account has no passkeys"));
+            }
+            let (rcr, state) =
+                app.webauthn.start_passkey_authentication(&keys).map_err(ApiError::internal)?;
+            let id = ceremonies::put(&app.db, kind, Some(user.id), &AuthState::ForUser(state), expires)
+                .await?;
+            Ok((id, rcr))
+        }
+        None => {
+            let (mut rcr, state) =
+                app.webauthn.start_discoverable_authentication().map_err(ApiError::internal)?;
+            // webauthn-rs marks this conditional (autofill); our pages and
+            // clients run it as an ordinary modal ceremony.
+            rcr.mediation = None;
+            let id = ceremonies::put(&app.db, kind, None, &AuthState::Discoverable(state), expires)
+                .await?;
+            Ok((id, rcr))
+        }
+    }
+}
+
+/// Verify an assertion; updates the counter and last-use time, and flags
+/// a signature-counter regression (WebAuthn L3 §7.2 step 22) before refusing it.
+/// `expected_user`, when given, must own the passkey.
+pub async fn finish_authentication(
+    app: &AppState,
+    kind: Kind,
+    ceremony_id: &str,
+    expected_user: Option<Uuid>,
+    response: &PublicKeyCredential,
+) -> Result<Asserted, ApiError> {
+    let (state, ceremony_user): (AuthState, _) =
+        ceremonies::take(&app.db, ceremony_id, kind, expected_user, app.now()).await?;
+    let passkey_id = passkeys::encode_id(response.get_credential_id());
+    let unknown =
+        || ApiError::unauthorized("unknown_passkey", "this passkey is not registered here");
+    let stored = passkeys::find(&app.db, &passkey_id).await?.ok_or_else(unknown)?;
+    if let Some(owner) = ceremony_user.or(expected_user) {
+        if stored.user_id != owner {
+            return Err(unknown());
+        }
+    }
+    let result = match state {
+        AuthState::ForUser(state) => app.webauthn.finish_passkey_authentication(response, &state),
+        AuthState::Discoverable(state) => {
+            let (handle, _) = app
+                .webauthn
+                .identify_discoverable_authentication(response)
+                .map_err(webauthn_error)?;
+            if handle != stored.user_id {
+                return Err(unknown());
+            }
+            let key = DiscoverableKey::from(&stored.credential);
+            app.webauthn.finish_discoverable_authentication(response, state, &[key])
+        }
+    };
+    let result = match result {
+        Ok(result) => result,
+        Err(WebauthnError::CredentialPossibleCompromise) => {
+            passkeys::record_counter_regression(&app.db, &passkey_id, app.now()).await?;
+            return Err(ApiError::unauthorized(
+                "passkey_counter_regression",
+                "the passkey's signature counter went backwards (it may have been cloned); \
+                 the attempt was refused and flagged on the passkey",
+            ));
+        }
+        Err(e) => return Err(webauthn_error(e)),
+    };
+    let mut credential = stored.credential;
+    credential.update_credential(&result);
+    passkeys::record_use(&app.db, &passkey_id, &credential, app.now()).await?;
+    Ok(Asserted { user_id: stored.user_id, passkey_id })
+}

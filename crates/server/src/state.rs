@@ -1,0 +1,56 @@
+//! Shared application state handed to every request handler. It holds no
+//! per-user state: that lives in the database.
+
+use std::sync::Arc;
+
+use sqlx::AnyPool;
+use webauthn_rs::prelude::{Webauthn, WebauthnBuilder};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::email::Mailer;
+
+/// Handles shared by all requests.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database (SQLite or PostgreSQL).
+    pub db: AnyPool,
+    /// Configuration.
+    pub config: Arc<Config>,
+    /// WebAuthn relying party.
+    pub webauthn: Arc<Webauthn>,
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
+    /// Outgoing mail, when SMTP is configured.
+    pub mailer: Option<Mailer>,
+}
+
+/// Errors building the state from a configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// The RP ID does not fit the origin, or the origin is not usable.
+    #[error("WebAuthn relying party: {0}")]
+    Webauthn(String),
+    /// The SMTP settings are unusable.
+    #[error("SMTP: {0}")]
+    Smtp(String),
+}
+
+impl AppState {
+    /// Build the state from an opened, migrated database and a configuration.
+    pub fn new(db: AnyPool, config: Config, clock: Arc<dyn Clock>) -> Result<Self, StateError> {
+        let webauthn = WebauthnBuilder::new(&config.rp_id, &config.rp_origin)
+            .map_err(|e| StateError::Webauthn(e.to_string()))?
+            .rp_name(&config.rp_name)
+            .build()
+            .map_err(|e| StateError::Webauthn(e.to_string()))?;
+        let mailer = config.smtp.as_ref().map(Mailer::new).transpose().map_err(StateError::Smtp)?;
+        Ok(Self { db, config: Arc::new(config), webauthn: Arc::new(webauthn), clock, mailer })
+    }
+
+    /// Current Unix time in seconds.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}
