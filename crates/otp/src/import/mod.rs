@@ -13,6 +13,7 @@
 mod aegis;
 mod andotp;
 mod bitwarden;
+mod csv;
 mod ente;
 mod freeotp;
 mod list;
@@ -42,7 +43,7 @@ pub enum ImportFormat {
     TwoFas,
     /// Ente Auth export: otpauth lines, or the encrypted JSON.
     Ente,
-    /// Bitwarden unencrypted JSON export.
+    /// Bitwarden unencrypted JSON or CSV export.
     Bitwarden,
     /// andOTP plain JSON backup.
     AndOtp,
@@ -281,6 +282,9 @@ pub fn detect_format(bytes: &[u8]) -> Option<ImportFormat> {
         };
     }
     let lower = text.to_ascii_lowercase();
+    if lower.lines().next().is_some_and(|header| header.contains("login_totp")) {
+        return Some(ImportFormat::Bitwarden);
+    }
     if lower.contains("otpauth://") || lower.contains("otpauth-migration://") || lower.contains("steam://") || lower.contains("motp://") {
         return Some(ImportFormat::OtpauthList);
     }

@@ -156,6 +156,16 @@ fn bitwarden(accounts: &[Account]) -> Vec<u8> {
     json!({"encrypted": false, "folders": [], "items": items}).to_string().into_bytes()
 }
 
+fn bitwarden_csv(accounts: &[Account]) -> Vec<u8> {
+    let mut out = String::from("folder,favorite,type,name,notes,fields,reprompt,login_uri,login_username,login_password,login_totp\n");
+    for a in accounts {
+        let uri = crate::uri::to_canonical_uri(a);
+        out.push_str(&format!(",,login,\"{}\",\"a note, with comma\",,0,https://x,{},pw,{}\n", a.issuer, a.name, uri));
+    }
+    out.push_str(",,login,no totp,,,0,,u,p,\n");
+    out.into_bytes()
+}
+
 fn andotp(accounts: &[Account]) -> Vec<u8> {
     let entries: Vec<Value> = accounts
         .iter()
@@ -208,6 +218,7 @@ pub(crate) fn all_fixtures(accounts: &[Account]) -> Vec<(&'static str, ImportFor
         ("ente plain", ImportFormat::Ente, ente_plain(accounts), None),
         ("ente encrypted", ImportFormat::Ente, ente_encrypted(accounts, PASSWORD, 64 * 1024), Some(PASSWORD)),
         ("bitwarden", ImportFormat::Bitwarden, bitwarden(accounts), None),
+        ("bitwarden csv", ImportFormat::Bitwarden, bitwarden_csv(accounts), None),
         ("andotp", ImportFormat::AndOtp, andotp(accounts), None),
         ("freeotp+ json", ImportFormat::FreeOtpPlus, freeotp(accounts), None),
         ("freeotp+ uri list", ImportFormat::OtpauthList, uri_lines(accounts).into_bytes(), None),
@@ -231,7 +242,7 @@ fn every_format_yields_the_same_entries() {
         }
         assert_eq!(preview.counts(), (3, 0, 0), "{name}: {:?}", preview.entries);
         assert_eq!(got, expected, "{name}");
-        if name == "bitwarden" {
+        if name.starts_with("bitwarden") {
             assert_eq!(preview.not_otp_items, 1);
         }
         let detected = detect_format(&bytes);
