@@ -483,3 +483,38 @@ fn decrypt_hmac_output(
     hmac_secret::decrypt_output(shared, &encrypted, salt_count)
         .map_err(|e| Error::InvalidResponse(format!("hmac-secret output: {e}")))
 }
+
+impl MakeCredentialArgs {
+    /// A non-discoverable ES256 registration with UV preferred and no lists or extensions.
+    pub fn new(client_data_hash: [u8; 32], rp: RpEntity, user: UserEntity) -> Self {
+        Self {
+            client_data_hash,
+            rp,
+            user,
+            pub_key_cred_params: vec![CredentialParameters::public_key(
+                keydesk_ctap::cose::ALG_ES256,
+            )],
+            exclude_list: Vec::new(),
+            extensions: None,
+            resident_key: false,
+            user_verification: UserVerification::Preferred,
+            enterprise_attestation: None,
+        }
+    }
+}
+
+impl GetAssertionArgs {
+    /// A sign-in with a touch, UV preferred, no allow list (discoverable credentials) and no
+    /// extensions.
+    pub fn new(rp_id: impl Into<String>, client_data_hash: [u8; 32]) -> Self {
+        Self {
+            rp_id: rp_id.into(),
+            client_data_hash,
+            allow_list: Vec::new(),
+            extensions: None,
+            user_presence: true,
+            user_verification: UserVerification::Preferred,
+            hmac_secret_salts: None,
+        }
+    }
+}

@@ -24,6 +24,34 @@
 //! sent. A blocked PIN and the power-cycle block are distinct [`Error`]s that explain the way
 //! out. Result types serialize with serde (the CLI prints them with `--json`); their JSON
 //! shapes are documented on each type.
+//!
+//! ## The API at a glance
+//!
+//! ```text
+//! Client::new(device)                        any keydesk_transport::Device
+//!   info() / ctap2_info() / refresh_info()   KeyInfo::{Ctap2(getInfo), U2fOnly}
+//!   wait_for_touch(ui)                       "touch the key you want to use" (selection)
+//!   make_credential(&MakeCredentialArgs, ui) -> MakeCredentialResponse
+//!   get_assertion(&GetAssertionArgs, ui)     -> Assertion (ui chooses among accounts)
+//!   get_assertions(&GetAssertionArgs, ui)    -> Vec<Assertion>
+//!   pin_status()                             -> manage::PinStatus
+//!   set_pin(&Pin) / change_pin(&Pin, ui)     new PIN checked (minPINLength, 63 bytes)
+//!   list_passkeys(ui)                        -> manage::PasskeyList (grouped by site)
+//!   passkey_capacity(ui)                     -> manage::PasskeyCapacity
+//!   update_passkey_user(id, name, display, ui) / delete_passkey(id, ui)
+//!   persistent_token(ui) -> PersistentToken; list_passkeys_read_only(&token)   (CTAP 2.2)
+//!   fingerprint_sensor() / list_fingerprints(ui) / enroll_fingerprint(name, timeout, ui)
+//!   rename_fingerprint(id, name, ui) / delete_fingerprint(id, ui)
+//!   settings() / set_always_uv(on, ui) / set_min_pin_length(&change, ui)
+//!   force_pin_change(ui) / enable_enterprise_attestation(ui)
+//!   large_blob_info() / read_large_blob(id, ui) / write_large_blob(id, data, ui)
+//!   delete_large_blob(id, ui)
+//!   reset_guide() -> manage::ResetGuide; reset(ui) right after the key was replugged
+//! ```
+//!
+//! Every method sends its messages through the one device; the client is not thread-safe
+//! by design (one key, one conversation). It performs no IO beyond the device except
+//! sleeping between U2F touch polls.
 
 mod ceremony;
 mod client;
@@ -33,6 +61,7 @@ pub mod fuzzing;
 mod interaction;
 pub mod manage;
 mod pin;
+mod selection;
 mod token;
 mod u2f;
 

@@ -81,6 +81,15 @@ impl<D: Device> Client<D> {
         }
     }
 
+    /// Sends `request` until touched and discards the answer (selection on U2F keys).
+    pub(crate) fn u2f_touch(
+        &mut self,
+        request: &Request,
+        ui: &mut dyn Interaction,
+    ) -> Result<(), Error> {
+        self.u2f_with_presence(request, ui).map(drop)
+    }
+
     /// Whether `key_handle` belongs to this key for `application` (check-only: 6985 = yes).
     fn u2f_owns(
         &mut self,

@@ -264,3 +264,31 @@ fn key_removed_mid_operation_is_a_clear_transport_error() -> Result<(), Error> {
         .contains("removed"));
     Ok(())
 }
+
+#[test]
+fn selection_waits_for_a_touch_and_can_be_cancelled() -> Result<(), Error> {
+    let mut client = Client::new(VirtualDevice::new(config()));
+    let mut ui = TestUi::default();
+    client.wait_for_touch(&mut ui)?;
+    assert_eq!(ui.touches, 1);
+    assert_eq!(client.device_mut().count_sent(0x0b), 1);
+    let mut ui = TestUi {
+        cancel_now: true,
+        ..TestUi::default()
+    };
+    assert!(matches!(
+        client.wait_for_touch(&mut ui),
+        Err(Error::Cancelled)
+    ));
+    // The convenience constructors build the usual requests.
+    let args = MakeCredentialArgs::new([0; 32], RpEntity::new(RP), UserEntity::new(b"u".to_vec()));
+    assert!(!args.resident_key);
+    let mut ui = TestUi::default();
+    client.make_credential(&args, &mut ui)?;
+    let sign_in = GetAssertionArgs::new(RP, [0; 32]);
+    assert!(matches!(
+        client.get_assertion(&sign_in, &mut ui),
+        Err(Error::NoCredentials)
+    ));
+    Ok(())
+}

@@ -147,6 +147,10 @@ fn u2f_only_key_is_detected_and_used_through_ctap1() -> Result<(), Error> {
         client.make_credential(&again, &mut ui),
         Err(Error::CredentialExcluded)
     ));
+    // Selection on a U2F key: a dummy registration that waits for the touch.
+    let mut ui = TestUi::default();
+    client.wait_for_touch(&mut ui)?;
+    assert_eq!(ui.touches, 1);
     // What U2F cannot do is refused up front.
     let mut resident = registration();
     resident.resident_key = true;
@@ -350,6 +354,8 @@ impl Device for Ctap20Key {
             0x04 => Self::info().encode(),
             0x06 => self.client_pin(request),
             0x41 => self.credential_management(request),
+            // §6.1.2 step 1: an empty pinUvAuthParam waits for a touch, then PIN_INVALID.
+            0x01 => encode_error_response(StatusCode::PinInvalid),
             _ => encode_error_response(StatusCode::InvalidCommand),
         })
     }
@@ -371,6 +377,10 @@ fn ctap_2_0_key_uses_get_pin_token_protocol_one_and_prototype_commands() -> Resu
         "the prototype command byte is used"
     );
     assert!(!device.commands.contains(&0x0a));
+    // "Touch the key you want": a CTAP 2.0 key is asked with an empty-pinAuth makeCredential.
+    let mut client = Client::new(Ctap20Key::new("123456"));
+    client.wait_for_touch(&mut TestUi::default())?;
+    assert!(client.into_device().commands.contains(&0x01));
     // Fingerprints are not offered: refused without a message.
     let mut client = Client::new(Ctap20Key::new("123456"));
     assert!(matches!(
