@@ -114,12 +114,16 @@ impl Authenticator {
         if applicable.is_empty() {
             return Err(StatusCode::NoCredentials.into());
         }
-        // Step 8-9: user presence.
-        if up && !presence_given {
-            self.collect_presence()?;
-        }
-        if protocol.is_some() {
-            self.session.token.finish_credential_operation();
+        // Steps 8-9: user presence. Only an assertion with presence spends the token's flags
+        // and permissions (clearUserPresentFlag etc. belong to the "up" step), so a silent
+        // pre-flight (up=false) leaves the token usable for the real request.
+        if up {
+            if !presence_given {
+                self.collect_presence()?;
+            }
+            if protocol.is_some() {
+                self.session.token.finish_credential_operation();
+            }
         }
         let context = AssertionContext {
             rp_hash,

@@ -30,6 +30,11 @@ impl BleKey {
         &mut self.key
     }
 
+    /// The engine back, e.g. to serve it over another transport.
+    pub fn into_key(self) -> Authenticator {
+        self.key
+    }
+
     /// One write to fidoControlPoint.
     pub fn handle_write(&mut self, fragment: &[u8], now: Duration) -> Result<(), BleDeviceError> {
         let result = self.device.handle_write(fragment, now);

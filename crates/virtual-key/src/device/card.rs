@@ -34,6 +34,11 @@ impl CardKey {
         &mut self.key
     }
 
+    /// The engine back, e.g. to serve it over another transport.
+    pub fn into_key(self) -> Authenticator {
+        self.key
+    }
+
     /// Answers one command APDU received at `now` with the response APDU (data || SW1 SW2).
     pub fn handle_apdu(&mut self, apdu: &[u8], now: Duration) -> Vec<u8> {
         // A touch timeout or a touch since the last APDU completes a deferred request first.

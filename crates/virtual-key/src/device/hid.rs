@@ -32,6 +32,11 @@ impl HidKey {
         &mut self.key
     }
 
+    /// The engine back, e.g. to serve it over another transport.
+    pub fn into_key(self) -> Authenticator {
+        self.key
+    }
+
     /// One output report from the host (64 bytes, without the report ID).
     pub fn handle_report(&mut self, report: &[u8], now: Duration) -> Result<(), DeviceError> {
         let result = self.device.handle_report(report, now);
