@@ -3,9 +3,17 @@
 //! Every subcommand prints plain sentences by default and a documented JSON document with
 //! `--json`. Secrets (PINs, passwords) come from a prompt or an environment variable, never argv.
 
+mod blobs;
 mod devices;
+mod fingerprints;
 mod info;
+mod key;
 mod output;
+mod passkeys;
+mod pin;
+mod reset;
+mod settings;
+mod terminal;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -23,6 +31,18 @@ enum Command {
     Devices(devices::Args),
     /// Show what a security key supports: versions, options, extensions, PIN state, capacity.
     Info(info::Args),
+    /// The key's PIN: status, set, change.
+    Pin(pin::Args),
+    /// Passkeys stored on the key: list by site, delete, rename the user.
+    Passkeys(passkeys::Args),
+    /// Fingerprints: list, enroll, rename, delete.
+    Fingerprints(fingerprints::Args),
+    /// The key's FIDO settings: always-UV, minimum PIN length, force PIN change, enterprise attestation.
+    Settings(settings::Args),
+    /// Large blobs stored with passkeys: info, read, write, delete.
+    Blobs(blobs::Args),
+    /// Factory-reset the key (guided: replug, confirm, touch).
+    Reset(reset::Args),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +50,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Devices(args) => devices::run(&args),
         Command::Info(args) => info::run(&args),
+        Command::Pin(args) => pin::run(&args),
+        Command::Passkeys(args) => passkeys::run(&args),
+        Command::Fingerprints(args) => fingerprints::run(&args),
+        Command::Settings(args) => settings::run(&args),
+        Command::Blobs(args) => blobs::run(&args),
+        Command::Reset(args) => reset::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

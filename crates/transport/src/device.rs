@@ -85,3 +85,13 @@ pub trait Device: Send {
     /// CBOR; for CTAP1: response data followed by SW1 SW2).
     fn transact(&mut self, message: Message<'_>, watch: &mut dyn Watch) -> Result<Vec<u8>, TransportError>;
 }
+
+impl<T: Device + ?Sized> Device for Box<T> {
+    fn descriptor(&self) -> &DeviceDescriptor {
+        (**self).descriptor()
+    }
+
+    fn transact(&mut self, message: Message<'_>, watch: &mut dyn Watch) -> Result<Vec<u8>, TransportError> {
+        (**self).transact(message, watch)
+    }
+}
