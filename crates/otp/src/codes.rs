@@ -13,8 +13,8 @@ use zeroize::Zeroizing;
 
 use crate::model::{Account, HashAlgorithm, OtpKind, ValidationError};
 
-/// A code ready to show.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A code ready to show (serializable for `--json` output).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Code {
     /// The code as the user types it (digits, Steam characters, Yandex letters, mOTP hex).
     pub text: String,
@@ -237,7 +237,7 @@ pub fn motp(secret: &[u8], pin: &str, unix_time: u64) -> String {
 }
 
 /// How far the local clock is from a trusted time, and what that means for codes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ClockDrift {
     /// Local minus trusted, in seconds: positive means the local clock is ahead.
     pub offset_seconds: i64,
@@ -249,7 +249,8 @@ pub struct ClockDrift {
 }
 
 /// How much clock drift matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum DriftSeverity {
     /// Within a few seconds: codes are right.

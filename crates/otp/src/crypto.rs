@@ -100,6 +100,22 @@ pub fn pbkdf2_sha256_key(
     Ok(out)
 }
 
+/// PBKDF2-HMAC-SHA1 (RFC 8018 §5.2) to a 32-byte key (andOTP backups).
+pub fn pbkdf2_sha1_key(
+    password: &[u8],
+    salt: &[u8],
+    iterations: u64,
+    limits: &KdfLimits,
+) -> Result<Zeroizing<[u8; 32]>, KdfError> {
+    if iterations == 0 {
+        return Err(KdfError::Invalid { parameter: "PBKDF2 iterations", reason: "zero".into() });
+    }
+    cap("PBKDF2 iterations", iterations, u64::from(limits.max_pbkdf2_iterations))?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, iterations as u32, out.as_mut());
+    Ok(out)
+}
+
 /// Argon2id v1.3 (RFC 9106) to a 32-byte key; `memory_bytes` as libsodium's memlimit.
 pub fn argon2id_key(
     password: &[u8],
@@ -174,6 +190,13 @@ mod tests {
     fn pbkdf2_rfc7914_vector() {
         let key = pbkdf2_sha256_key(b"passwd", b"salt", 1, &KdfLimits::default()).unwrap();
         assert_eq!(hex::encode(key.as_ref()), "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
+    }
+
+    /// RFC 6070 PBKDF2-HMAC-SHA1 vector (P="password", S="salt", c=2), first 20 bytes.
+    #[test]
+    fn pbkdf2_sha1_rfc6070_vector() {
+        let key = pbkdf2_sha1_key(b"password", b"salt", 2, &KdfLimits::default()).unwrap();
+        assert_eq!(hex::encode(&key[..20]), "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957");
     }
 
     #[test]

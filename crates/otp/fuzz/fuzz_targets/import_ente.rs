@@ -1,3 +1,3 @@
 #![no_main]
-use keydesk_otp::import::{parse, preview, ImportFormat, ImportOptions};
-libfuzzer_sys::fuzz_target!(|data: &[u8]| { let o = ImportOptions { password: Some("fuzz".into()), ..ImportOptions::default() }; if let Ok(p) = parse(ImportFormat::Ente, data, &o) { let _ = preview(ImportFormat::Ente, p, &[]); } });
+use keydesk_otp::{crypto::KdfLimits, import::{parse, preview, ImportFormat, ImportLimits, ImportOptions}};
+libfuzzer_sys::fuzz_target!(|data: &[u8]| { let kdf = KdfLimits { max_scrypt_n: 1 << 12, max_argon2_memory_bytes: 1 << 20, max_argon2_iterations: 4, max_pbkdf2_iterations: 20_000, ..KdfLimits::default() }; let o = ImportOptions { password: Some("fuzz".into()), limits: ImportLimits { kdf, ..ImportLimits::default() } }; if let Ok(p) = parse(ImportFormat::Ente, data, &o) { let _ = preview(ImportFormat::Ente, p, &[]); } });
