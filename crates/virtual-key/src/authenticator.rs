@@ -304,7 +304,8 @@ impl Authenticator {
     fn save(&mut self) -> std::io::Result<()> {
         self.dirty = false;
         let Some(file) = &self.file else { return Ok(()) };
-        let result = file.write(&self.state.to_file_bytes());
+        let bytes = zeroize::Zeroizing::new(self.state.to_file_bytes());
+        let result = file.write(&bytes);
         self.last_save_error = result.as_ref().err().map(ToString::to_string);
         result
     }

@@ -67,6 +67,24 @@ fn register_and_authenticate_with_batch_attestation() {
 }
 
 #[test]
+fn get_info_is_canonical_cbor_and_reports_the_key() {
+    let mut host = Host::new(Config::default());
+    let response = host.send(&[0x04]);
+    assert_eq!(response[0], 0);
+    keydesk_ctap::cbor::decode_with(&response[1..], keydesk_ctap::cbor::DecodeOptions::CANONICAL).unwrap();
+    let info = host.info();
+    assert!(info.supports_version("FIDO_2_1") && info.supports_version("U2F_V2"));
+    assert_eq!(info.pin_uv_auth_protocols, Some(vec![2, 1]));
+    assert_eq!(info.option("makeCredUvNotRqd"), Some(true));
+    assert!(info.supports_extension("hmac-secret") && info.supports_extension("credProtect"));
+    assert_eq!(info.remaining_discoverable_credentials, Some(25));
+    // getInfo takes no parameters.
+    assert_eq!(common::status_of(&host.send(&[0x04, 0xa0])), StatusCode::InvalidLength);
+    assert_eq!(common::status_of(&host.send(&[0x55])), StatusCode::InvalidCommand);
+    assert_eq!(common::status_of(&host.send(&[])), StatusCode::InvalidLength);
+}
+
+#[test]
 fn eddsa_credentials_and_algorithm_negotiation() {
     let mut host = Host::new(Config { attestation: AttestationMode::SelfAttestation, ..Config::default() });
     let mut request = host.mc_request("example.com", b"bob", false);

@@ -132,6 +132,19 @@ fn ctaphid_u2f_register_polls_until_touched_then_authenticates() {
     };
     pair.host.send(HidCommand::Msg, &check.to_command().unwrap().encode(keydesk_u2f::ApduEncoding::Extended).unwrap()).unwrap();
     assert_eq!(HidPair::response(&pair.drive()).unwrap(), vec![0x69, 0x85], "check-only: the handle is ours");
+    // Sign with presence (the touch is latched for the next U2F request).
+    pair.key.touch(pair.now);
+    let sign = AuthenticateRequest { control: AuthenticateControl::EnforceUserPresenceAndSign, ..check.clone() };
+    pair.host.send(HidCommand::Msg, &sign.to_command().unwrap().encode(keydesk_u2f::ApduEncoding::Extended).unwrap()).unwrap();
+    let signed = keydesk_u2f::AuthenticateResponse::decode_response_apdu(&HidPair::response(&pair.drive()).unwrap()).unwrap();
+    assert!(signed.user_present());
+    let message = keydesk_u2f::authenticate_signed_data(&[2; 32], signed.user_presence, signed.counter, &[3; 32]);
+    let public = p256::ecdsa::VerifyingKey::from_sec1_bytes(&registered.user_public_key).unwrap();
+    use p256::ecdsa::signature::Verifier as _;
+    public.verify(&message, &p256::ecdsa::DerSignature::try_from(signed.signature.as_slice()).unwrap()).unwrap();
+    // Without a touch the next one is refused with 6985.
+    pair.host.send(HidCommand::Msg, &sign.to_command().unwrap().encode(keydesk_u2f::ApduEncoding::Extended).unwrap()).unwrap();
+    assert_eq!(HidPair::response(&pair.drive()).unwrap(), vec![0x69, 0x85]);
     let wrong_app = AuthenticateRequest { application: [9; 32], ..check };
     pair.host.send(HidCommand::Msg, &wrong_app.to_command().unwrap().encode(keydesk_u2f::ApduEncoding::Extended).unwrap()).unwrap();
     assert_eq!(HidPair::response(&pair.drive()).unwrap(), vec![0x6a, 0x80]);

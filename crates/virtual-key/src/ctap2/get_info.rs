@@ -40,7 +40,8 @@ impl Authenticator {
         options.insert("largeBlobs".to_owned(), true);
         options.insert("authnrCfg".to_owned(), true);
         options.insert("setMinPINLength".to_owned(), true);
-        options.insert("makeCredUvNotRqd".to_owned(), true);
+        // §7.2.3: with alwaysUv every credential needs verification.
+        options.insert("makeCredUvNotRqd".to_owned(), !self.state.always_uv);
         options.insert("alwaysUv".to_owned(), self.state.always_uv);
         // CTAP 2.2: the persistent PIN/UV auth token with permission pcmr (0x40).
         options.insert("perCredMgmtRO".to_owned(), true);
