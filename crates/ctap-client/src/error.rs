@@ -163,6 +163,10 @@ pub enum Error {
     /// makeCredential found a credential of the exclude list (CTAP2_ERR_CREDENTIAL_EXCLUDED).
     #[error("This key already holds a passkey for this account")]
     CredentialExcluded,
+    /// A stored persistent token was refused (CTAP2_ERR_PIN_AUTH_INVALID): the PIN changed,
+    /// the key was reset, or it is another key.
+    #[error("The saved permission to list passkeys without the PIN is no longer valid (the PIN changed or the key was reset): enter the PIN once to renew it")]
+    PersistentTokenRejected,
     /// The key's passkey storage is full (CTAP2_ERR_KEY_STORE_FULL).
     #[error(
         "The key's passkey storage is full: delete a passkey you no longer need and try again"

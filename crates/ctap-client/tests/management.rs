@@ -148,6 +148,15 @@ fn persistent_token_lists_without_the_pin() -> Result<(), Error> {
         list.sites[0].passkeys[0].user_name.as_deref(),
         Some("alice@example.com")
     );
+
+    // A PIN change invalidates it, with an explained error.
+    let mut ui = TestUi::with_pins(&["1234"]);
+    later.change_pin(&Pin::new("5678"), &mut ui)?;
+    let err = later.list_passkeys_read_only(&token).err();
+    assert!(
+        matches!(err, Some(Error::PersistentTokenRejected)),
+        "{err:?}"
+    );
     Ok(())
 }
 

@@ -315,8 +315,8 @@ impl<D: Device> Client<D> {
     }
 
     /// Lists passkeys with a stored persistent token, without the PIN. A token the key no
-    /// longer accepts (PIN changed, key reset) fails with CTAP2_ERR_PIN_AUTH_INVALID: obtain
-    /// a new one with [`Client::persistent_token`].
+    /// longer accepts (PIN changed, key reset) fails with [`Error::PersistentTokenRejected`]:
+    /// obtain a new one with [`Client::persistent_token`].
     pub fn list_passkeys_read_only(
         &mut self,
         token: &PersistentToken,
@@ -327,9 +327,16 @@ impl<D: Device> Client<D> {
             ));
         }
         let token = token.token()?;
-        let capacity = self.capacity_with(&token)?;
-        let credentials = self.enumerate_credentials(&token)?;
-        Ok(group(capacity, &credentials))
+        let list = self.capacity_with(&token).and_then(|capacity| {
+            let credentials = self.enumerate_credentials(&token)?;
+            Ok(group(capacity, &credentials))
+        });
+        match list {
+            Err(Error::Ctap(keydesk_ctap::StatusCode::PinAuthInvalid)) => {
+                Err(Error::PersistentTokenRejected)
+            }
+            other => other,
+        }
     }
 
     /// Deletes the passkey with `credential_id` (deleteCredential).
