@@ -66,6 +66,9 @@ pub async fn create(db: &AnyPool, user_id: Uuid, now: i64) -> Result<NewAccessKe
 
 /// The owner of the key if `secret` matches; records the use.
 pub async fn authenticate(db: &AnyPool, id: &str, secret: &str, now: i64) -> Result<Option<Uuid>, ApiError> {
+    if !crate::secrets::is_plain_id(id) {
+        return Ok(None);
+    }
     let row = sqlx::query("SELECT user_id, secret_hash FROM access_keys WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
@@ -99,13 +102,20 @@ pub async fn list(db: &AnyPool, user_id: Uuid) -> Result<Vec<AccessKeyInfo>, Api
 
 /// Delete the user's key `id`.
 pub async fn delete(db: &AnyPool, user_id: Uuid, id: &str) -> Result<(), ApiError> {
+    if !crate::secrets::is_plain_id(id) {
+        return Err(not_found());
+    }
     let done = sqlx::query("DELETE FROM access_keys WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user_id.to_string())
         .execute(db)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(ApiError::not_found("access_key_not_found", "no access key with that ID on your account"));
+        return Err(not_found());
     }
     Ok(())
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("access_key_not_found", "no access key with that ID on your account")
 }

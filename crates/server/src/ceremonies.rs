@@ -68,6 +68,9 @@ pub async fn take<T: DeserializeOwned>(
     let unknown = || {
         ApiError::bad_request("unknown_ceremony", "unknown, expired or already used ceremony ID")
     };
+    if !crate::secrets::is_plain_id(id) {
+        return Err(unknown());
+    }
     let row = sqlx::query("SELECT kind, user_id, state, expires_at FROM ceremonies WHERE id = $1")
         .bind(id)
         .fetch_optional(db)

@@ -211,6 +211,9 @@ pub async fn insert(
 
 /// Rename the user's passkey `id`.
 pub async fn rename(db: &AnyPool, user_id: Uuid, id: &str, name: &str) -> Result<(), ApiError> {
+    if !crate::secrets::is_plain_id(id) {
+        return Err(not_found());
+    }
     if name_taken(db, user_id, name, Some(id)).await? {
         return Err(duplicate_name_error(name));
     }
@@ -232,6 +235,9 @@ pub async fn rename(db: &AnyPool, user_id: Uuid, id: &str, name: &str) -> Result
 
 /// Delete the user's passkey `id`.
 pub async fn delete(db: &AnyPool, user_id: Uuid, id: &str) -> Result<(), ApiError> {
+    if !crate::secrets::is_plain_id(id) {
+        return Err(not_found());
+    }
     let done = sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user_id.to_string())

@@ -33,6 +33,14 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
+/// Whether `id` looks like one of our identifiers (credential IDs in
+/// base64url, UUIDs, access-key IDs): 1 to 1023 characters of
+/// `[A-Za-z0-9_-]`. Anything else is refused before it reaches the database
+/// (PostgreSQL rejects NUL bytes in text, for one).
+pub fn is_plain_id(id: &str) -> bool {
+    !id.is_empty() && id.len() < 1024 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +67,17 @@ mod tests {
     fn tokens_differ() {
         assert_ne!(random_token(32), random_token(32));
         assert_eq!(random_token(32).len(), 43);
+    }
+
+    #[test]
+    fn plain_ids() {
+        assert!(is_plain_id("KDAK0123ABCD"));
+        assert!(is_plain_id("3f1c0b6e-8d5f-4c1e-9a1e-1b2c3d4e5f60"));
+        assert!(is_plain_id("AbC-_09"));
+        assert!(!is_plain_id(""));
+        assert!(!is_plain_id("a\0b"));
+        assert!(!is_plain_id("../x"));
+        assert!(!is_plain_id(&"a".repeat(1024)));
     }
 
     #[test]

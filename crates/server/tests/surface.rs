@@ -76,8 +76,19 @@ async fn check(c: &Client, m: &str, path: &str, body: Option<Value>, raw: Option
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_input_never_gets_a_server_error() {
-    let s = TestServer::start(Backend::Sqlite).await;
+async fn hostile_input_never_gets_a_server_error_sqlite() {
+    hostile_input_never_gets_a_server_error(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_input_never_gets_a_server_error_postgres() {
+    if let Some(url) = postgres_url() {
+        hostile_input_never_gets_a_server_error(Backend::Postgres(url)).await;
+    }
+}
+
+async fn hostile_input_never_gets_a_server_error(backend: Backend) {
+    let s = TestServer::start(backend).await;
     s.create_user("fuzz").await;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let raw_bodies = ["", "{", "null", "[]", "\"text\"", "{\"name\":", "{\"credential\":{\"id\":1}}", "\u{feff}{}"];
