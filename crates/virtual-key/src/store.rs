@@ -84,11 +84,6 @@ impl ResidentStore {
         Ok(())
     }
 
-    /// Whether storing a credential for this RP and user needs a free slot.
-    pub fn would_need_slot(&self, rp_id_hash: &[u8; 32], user_id: &[u8]) -> bool {
-        !self.credentials.iter().any(|c| &c.rp_id_hash == rp_id_hash && c.user_id == user_id)
-    }
-
     pub fn get(&self, credential_id: &[u8]) -> Option<&ResidentCredential> {
         self.credentials.iter().find(|c| c.credential_id == credential_id)
     }

@@ -306,6 +306,29 @@ fn hmac_secret_is_stable_and_differs_with_uv() {
 }
 
 #[test]
+fn hmac_secret_mc_matches_the_later_assertion_output() {
+    let mut host = Host::new(Config::default());
+    let (input, shared) = hmac_secret_input(&mut host, [9; 32]);
+    let mut request = host.mc_request("example.com", b"alice", false);
+    request.extensions = Some(MakeCredentialExtensions { hmac_secret: Some(true), hmac_secret_mc: Some(input), ..Default::default() });
+    let data = host.make_credential(&request).unwrap().authenticator_data().unwrap();
+    let encrypted = data.extensions.unwrap().hmac_secret_mc.unwrap();
+    let at_creation = *decrypt_output(&shared, &encrypted, 1).unwrap().first();
+    let id = data.attested_credential.unwrap().credential_id;
+    assert_eq!(at_creation, hmac_secret(&mut host, &id, [9; 32], None));
+}
+
+#[test]
+fn attestation_formats_preference_can_ask_for_none() {
+    let mut host = Host::new(Config::default());
+    let mut request = host.mc_request("example.com", b"alice", false);
+    request.attestation_formats_preference = Some(vec!["tpm".into(), "none".into(), "packed".into()]);
+    assert_eq!(host.make_credential(&request).unwrap().attestation, AttestationStatement::None);
+    request.attestation_formats_preference = Some(vec!["packed".into()]);
+    assert!(matches!(host.make_credential(&request).unwrap().attestation, AttestationStatement::Packed { x5c: Some(_), .. }));
+}
+
+#[test]
 fn cred_blob_and_large_blob_key() {
     let mut host = Host::new(Config::default());
     let mut request = host.mc_request("example.com", b"alice", true);

@@ -212,7 +212,7 @@ impl Authenticator {
 
     /// hmac-secret (§12.5): decapsulate the platform key, check saltAuth, then encrypt
     /// HMAC(CredRandom, salt) for the one or two salts.
-    fn hmac_secret_output(
+    pub(crate) fn hmac_secret_output(
         &mut self,
         credential_id: &[u8],
         input: &HmacSecretInput,

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use keydesk_ctap::commands::{versions, GetInfoRequest, GetInfoResponse};
 use keydesk_ctap::entities::CredentialParameters;
-use keydesk_ctap::extensions::{CRED_BLOB, CRED_PROTECT, HMAC_SECRET, LARGE_BLOB_KEY, MIN_PIN_LENGTH};
+use keydesk_ctap::attestation::{FMT_NONE, FMT_PACKED};
+use keydesk_ctap::extensions::{CRED_BLOB, CRED_PROTECT, HMAC_SECRET, HMAC_SECRET_MC, LARGE_BLOB_KEY, MIN_PIN_LENGTH};
 use keydesk_ctap::message::{CommandRequest as _, CommandResponse as _};
 
 use crate::authenticator::{Authenticator, CommandResult};
@@ -61,7 +62,7 @@ impl Authenticator {
         GetInfoResponse {
             versions: version_list,
             extensions: Some(
-                [CRED_PROTECT, HMAC_SECRET, CRED_BLOB, LARGE_BLOB_KEY, MIN_PIN_LENGTH].map(str::to_owned).to_vec(),
+                [CRED_PROTECT, HMAC_SECRET, HMAC_SECRET_MC, CRED_BLOB, LARGE_BLOB_KEY, MIN_PIN_LENGTH].map(str::to_owned).to_vec(),
             ),
             aaguid: self.config.aaguid,
             options: Some(options),
@@ -82,6 +83,7 @@ impl Authenticator {
             max_rp_ids_for_set_min_pin_length: Some(MAX_RP_IDS_FOR_SET_MIN_PIN_LENGTH),
             preferred_platform_uv_attempts: self.config.fingerprint_sensor.then_some(u32::from(MAX_UV_RETRIES.min(3))),
             uv_modality: self.config.fingerprint_sensor.then_some(UV_MODALITY_FINGERPRINT),
+            attestation_formats: Some(vec![FMT_PACKED.to_owned(), FMT_NONE.to_owned()]),
             remaining_discoverable_credentials: u32::try_from(self.state.resident.remaining(self.config.resident_capacity)).ok(),
             ..GetInfoResponse::default()
         }

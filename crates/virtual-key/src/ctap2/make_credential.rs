@@ -1,6 +1,6 @@
 //! authenticatorMakeCredential (CTAP 2.1 §6.1).
 
-use keydesk_ctap::attestation::AttestationStatement;
+use keydesk_ctap::attestation::{AttestationStatement, FMT_NONE, FMT_PACKED};
 use keydesk_ctap::auth_data::{rp_id_hash, AttestedCredentialData, AuthDataFlags, AuthenticatorData};
 use keydesk_ctap::commands::{MakeCredentialRequest, MakeCredentialResponse};
 use keydesk_ctap::entities::{CredentialParameters, PUBLIC_KEY};
@@ -149,6 +149,10 @@ impl Authenticator {
         }
         if hmac_secret {
             outputs.hmac_secret = Some(HmacSecretOutput::Created(true));
+            // CTAP 2.2 §12.7 hmac-secret-mc: the first outputs already at creation.
+            if let Some(input) = &extensions.hmac_secret_mc {
+                outputs.hmac_secret_mc = Some(self.hmac_secret_output(&credential_id, input, user_verified)?);
+            }
         }
         let mut stored_blob = None;
         if let Some(blob) = &extensions.cred_blob {
@@ -203,7 +207,17 @@ impl Authenticator {
 
         // Step 16: attestation over authenticatorData || clientDataHash.
         let signed = [auth_data.as_slice(), &request.client_data_hash].concat();
-        let mode = if enterprise { AttestationMode::Batch } else { self.config.attestation };
+        // CTAP 2.2 attestationFormatsPreference: the first format we offer wins.
+        let preferred = request
+            .attestation_formats_preference
+            .iter()
+            .flatten()
+            .find(|f| *f == FMT_PACKED || *f == FMT_NONE);
+        let mode = match preferred {
+            _ if enterprise => AttestationMode::Batch,
+            Some(format) if format == FMT_NONE => AttestationMode::None,
+            _ => self.config.attestation,
+        };
         let attestation = match mode {
             AttestationMode::Batch => {
                 let material = self.attestation_material()?;
