@@ -24,7 +24,8 @@ impl Authenticator {
     /// CTAP2 request waiting arms the next U2F request).
     pub fn handle_u2f(&mut self, apdu: &[u8], now: std::time::Duration) -> Vec<u8> {
         self.now = now;
-        if !self.config.u2f {
+        // CTAP1/U2F cannot verify the user, so alwaysUv switches it off.
+        if !self.config.u2f || self.state.always_uv {
             return status(StatusWord::InstructionNotSupported);
         }
         let request = match Request::decode(apdu) {

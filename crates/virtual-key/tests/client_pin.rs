@@ -168,7 +168,8 @@ fn always_uv_requires_a_token_for_every_credential_operation() {
     config(&mut host, None, ConfigRequest::new(ConfigSubCommand::ToggleAlwaysUv)).unwrap();
     assert_eq!(host.info().option("alwaysUv"), Some(true));
     let request = host.mc_request("example.com", b"a", false);
-    assert_eq!(host.make_credential(&request).unwrap_err(), StatusCode::OperationDenied, "no PIN to verify with");
+    assert_eq!(host.make_credential(&request).unwrap_err(), StatusCode::PuatRequired, "set a PIN, then bring a token");
+    assert_eq!(host.info().option("makeCredUvNotRqd"), Some(false));
     // Once alwaysUv is on, config itself needs a token... but no PIN is set: the key is
     // unprotected yet alwaysUv demands verification, so config is refused.
     assert_eq!(config(&mut host, None, ConfigRequest::new(ConfigSubCommand::ToggleAlwaysUv)).unwrap_err(), StatusCode::PuatRequired);

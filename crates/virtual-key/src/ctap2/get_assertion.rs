@@ -58,12 +58,12 @@ impl Authenticator {
         }
         // Step 5: alwaysUv.
         if self.state.always_uv && up && protocol.is_none() && !uv {
+            // Built-in UV is used when ready; otherwise the platform must bring a token
+            // (and set a PIN first if there is none).
             if self.built_in_uv_configured() {
                 uv = true;
-            } else if self.state.pin.is_set() {
-                return Err(StatusCode::PuatRequired.into());
             } else {
-                return Err(StatusCode::OperationDenied.into());
+                return Err(StatusCode::PuatRequired.into());
             }
         }
         let extensions = request.extensions.clone().unwrap_or_default();

@@ -55,7 +55,7 @@ impl Authenticator {
             options.insert("bioEnroll".to_owned(), enrolled);
         }
         let mut version_list = Vec::new();
-        if self.config.u2f {
+        if self.config.u2f && !self.state.always_uv {
             version_list.push(versions::U2F_V2.to_owned());
         }
         version_list.extend([versions::FIDO_2_0.to_owned(), versions::FIDO_2_1.to_owned()]);

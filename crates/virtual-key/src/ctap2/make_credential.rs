@@ -57,12 +57,12 @@ impl Authenticator {
         let protected = self.state.pin.is_set() || self.built_in_uv_configured();
         // Step 6: alwaysUv makes every credential operation verified.
         if self.state.always_uv && protocol.is_none() && !uv {
+            // Built-in UV is used when ready; otherwise the platform must bring a token
+            // (and set a PIN first if there is none).
             if self.built_in_uv_configured() {
                 uv = true;
-            } else if self.state.pin.is_set() {
-                return Err(StatusCode::PuatRequired.into());
             } else {
-                return Err(StatusCode::OperationDenied.into());
+                return Err(StatusCode::PuatRequired.into());
             }
         }
         // Step 7: makeCredUvNotRqd is true, so only discoverable credentials on a protected key
