@@ -66,6 +66,7 @@ fn enumerate_update_and_delete_credentials() {
     // Rename, then delete.
     let mut user = UserEntity::new(b"u1".to_vec());
     user.name = Some("renamed".into());
+    user.display_name = Some(String::new());
     let params = CredentialManagementParams { credential_id: Some(older_id.clone()), user: Some(user), ..Default::default() };
     cm(&mut host, Some(&token), Cm::UpdateUserInformation, Some(params)).unwrap();
     let wrong_user = CredentialManagementParams {
@@ -77,7 +78,9 @@ fn enumerate_update_and_delete_credentials() {
     let params = CredentialManagementParams { rp_id_hash: Some(rp_id_hash("a.example")), ..Default::default() };
     cm(&mut host, Some(&token), Cm::EnumerateCredentialsBegin, Some(params)).unwrap();
     let renamed = cm(&mut host, None, Cm::EnumerateCredentialsGetNextCredential, None).unwrap();
-    assert_eq!(renamed.user.unwrap().name.as_deref(), Some("renamed"));
+    let renamed = renamed.user.unwrap();
+    assert_eq!(renamed.name.as_deref(), Some("renamed"));
+    assert_eq!(renamed.display_name, None, "an empty displayName removes it");
 
     let delete = CredentialManagementParams { credential_id: Some(older_id.clone()), ..Default::default() };
     cm(&mut host, Some(&token), Cm::DeleteCredential, Some(delete.clone())).unwrap();

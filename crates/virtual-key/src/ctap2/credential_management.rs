@@ -94,9 +94,9 @@ impl Authenticator {
                 if credential.user_id != user.id {
                     return Err(StatusCode::InvalidParameter.into());
                 }
-                // §6.8.7: absent fields are removed, present ones replaced.
-                credential.user_name = user.name;
-                credential.user_display_name = user.display_name;
+                // §6.8.7: absent or empty fields are removed, the others replaced.
+                credential.user_name = user.name.filter(|n| !n.is_empty());
+                credential.user_display_name = user.display_name.filter(|n| !n.is_empty());
                 self.mark_dirty();
                 CredentialManagementResponse::default()
             }
