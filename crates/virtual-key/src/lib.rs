@@ -81,3 +81,16 @@ pub use keydesk_framing::KeepaliveStatus;
 pub use persist::StateFileError;
 pub use rng::KeyRng;
 pub use secret::Secret32;
+
+#[cfg(test)]
+mod tests {
+    /// The IO shells (vpcd, uhid) move the key between threads.
+    #[test]
+    fn keys_and_adapters_are_send() {
+        fn assert_send<T: Send>() {}
+        assert_send::<super::Authenticator>();
+        assert_send::<super::HidKey>();
+        assert_send::<super::CardKey>();
+        assert_send::<super::BleKey>();
+    }
+}

@@ -259,7 +259,8 @@ impl Authenticator {
     /// that want to trust this virtual key.
     pub fn attestation_ca_certificate(&mut self) -> Option<Vec<u8>> {
         let material = self.attestation_material().ok()?;
-        Some(material.ca_certificate)
+        // Generated just now? Keep it, so the RP's trust anchor stays valid.
+        self.save_changes().then_some(material.ca_certificate)
     }
 
     /// Opens one of our credential IDs for an RP: its sealed contents, provided a
