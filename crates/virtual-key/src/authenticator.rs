@@ -43,8 +43,9 @@ pub enum Reply {
 pub(crate) enum Stop {
     /// Answer with this status.
     Status(StatusCode),
-    /// Wait for a touch, then re-run the request.
-    NeedPresence,
+    /// Wait for a touch, then re-run the request. `regardless` is the answer to give whatever
+    /// the user does (deny or timeout), for steps that say so.
+    NeedPresence { regardless: Option<StatusCode> },
 }
 
 impl From<StatusCode> for Stop {
@@ -65,6 +66,7 @@ pub(crate) type CommandResult = Result<Vec<u8>, Stop>;
 struct Pending {
     request: Vec<u8>,
     received_at: Duration,
+    regardless: Option<StatusCode>,
 }
 
 /// State of the power-up session: lost at every power cycle.
@@ -209,6 +211,7 @@ impl Authenticator {
         match reply {
             Reply::Response(bytes) => Some(bytes),
             Reply::WaitingForUserPresence => {
+                // Re-running with presence granted never waits again; answer rather than hang.
                 self.pending = None;
                 Some(encode_error_response(StatusCode::Other))
             }
@@ -217,8 +220,8 @@ impl Authenticator {
 
     /// The user refused (CTAP2_ERR_OPERATION_DENIED).
     pub fn deny(&mut self, _now: Duration) -> Option<Vec<u8>> {
-        self.pending.take()?;
-        Some(encode_error_response(StatusCode::OperationDenied))
+        let pending = self.pending.take()?;
+        Some(encode_error_response(pending.regardless.unwrap_or(StatusCode::OperationDenied)))
     }
 
     /// The host cancelled (CTAPHID_CANCEL, NFC cancel): CTAP2_ERR_KEEPALIVE_CANCEL.
@@ -234,8 +237,8 @@ impl Authenticator {
         if now.saturating_sub(pending.received_at) < self.config.user_presence_timeout {
             return None;
         }
-        self.pending = None;
-        Some(encode_error_response(StatusCode::UserActionTimeout))
+        let regardless = self.pending.take().and_then(|p| p.regardless);
+        Some(encode_error_response(regardless.unwrap_or(StatusCode::UserActionTimeout)))
     }
 
     /// When [`Authenticator::poll`] next has something to do.
@@ -276,8 +279,8 @@ impl Authenticator {
         match self.dispatch(request) {
             Ok(response) => Reply::Response(self.finish(response)),
             Err(Stop::Status(status)) => Reply::Response(self.finish(encode_error_response(status))),
-            Err(Stop::NeedPresence) => {
-                self.pending = Some(Pending { request: request.to_vec(), received_at: now });
+            Err(Stop::NeedPresence { regardless }) => {
+                self.pending = Some(Pending { request: request.to_vec(), received_at: now, regardless });
                 Reply::WaitingForUserPresence
             }
         }
@@ -342,12 +345,22 @@ impl Authenticator {
         }
     }
 
-    /// Collects user presence: granted, refused, or (WaitForTouch) stop and wait.
+    /// Collects user presence: granted, refused (CTAP2_ERR_OPERATION_DENIED), or
+    /// (WaitForTouch) stop and wait.
     pub(crate) fn collect_presence(&mut self) -> Result<(), Stop> {
         match (self.presence_answer, self.config.presence) {
             (Some(true), _) | (None, PresencePolicy::ApproveAll) => Ok(()),
             (Some(false), _) | (None, PresencePolicy::DenyAll) => Err(StatusCode::OperationDenied.into()),
-            (None, PresencePolicy::WaitForTouch) => Err(Stop::NeedPresence),
+            (None, PresencePolicy::WaitForTouch) => Err(Stop::NeedPresence { regardless: None }),
+        }
+    }
+
+    /// Waits for presence, then answers `status` whether the user touched, refused or let it
+    /// time out (makeCredential's excludeList step, CTAP 2.1 §6.1.2 step 12).
+    pub(crate) fn collect_presence_then_answer(&mut self, status: StatusCode) -> Stop {
+        match (self.presence_answer, self.config.presence) {
+            (None, PresencePolicy::WaitForTouch) => Stop::NeedPresence { regardless: Some(status) },
+            _ => Stop::Status(status),
         }
     }
 }

@@ -67,6 +67,25 @@ fn deny_all_and_assertions_wait_too() {
 }
 
 #[test]
+fn an_excluded_credential_is_reported_after_presence_whatever_the_user_does() {
+    let mut host = waiting_host();
+    host.key.set_presence_policy(PresencePolicy::ApproveAll);
+    let id = host.register("example.com", b"alice", false, None);
+    host.key.set_presence_policy(PresencePolicy::WaitForTouch);
+    let mut request = host.mc_request("example.com", b"alice", false);
+    request.exclude_list = Host::allow(&[&id]);
+    let request = request.encode();
+    host.key.handle(&request, host.now);
+    assert_eq!(status_of(&host.key.touch(host.now).unwrap()), StatusCode::CredentialExcluded);
+    host.key.handle(&request, host.now);
+    assert_eq!(status_of(&host.key.deny(host.now).unwrap()), StatusCode::CredentialExcluded);
+    host.key.handle(&request, host.now);
+    assert_eq!(status_of(&host.key.poll(host.now + Duration::from_secs(31)).unwrap()), StatusCode::CredentialExcluded);
+    host.key.set_presence_policy(PresencePolicy::DenyAll);
+    assert_eq!(status_of(&host.send(&request)), StatusCode::CredentialExcluded);
+}
+
+#[test]
 fn reset_only_within_ten_seconds_of_power_up_and_with_a_touch() {
     let mut host = waiting_host();
     host.key.set_presence_policy(PresencePolicy::ApproveAll);

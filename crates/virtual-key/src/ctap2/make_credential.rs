@@ -110,10 +110,12 @@ impl Authenticator {
             }
             if let Some(existing) = self.find_credential(&descriptor.id, &rp_hash) {
                 if existing.cred_protect != CredProtect::UserVerificationRequired || user_verified {
-                    if !presence_given {
-                        self.collect_presence()?;
+                    // "Regardless of whether user presence is obtained or the authenticator
+                    // times out, ... return CTAP2_ERR_CREDENTIAL_EXCLUDED."
+                    if presence_given {
+                        return Err(StatusCode::CredentialExcluded.into());
                     }
-                    return Err(StatusCode::CredentialExcluded.into());
+                    return Err(self.collect_presence_then_answer(StatusCode::CredentialExcluded));
                 }
             }
         }
