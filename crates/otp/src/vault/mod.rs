@@ -101,6 +101,8 @@ pub enum VaultError {
     HotpNeedsRequest(AccountId),
     #[error("nothing to undo: {0} is not in the trash")]
     NotInTrash(AccountId),
+    #[error("a vault has at most {MAX_SLOTS} unlock slots")]
+    TooManySlots,
     #[error("the vault was changed by another program (version {on_disk} on disk, {ours} here): reopen it and repeat the change")]
     ChangedOnDisk { ours: u64, on_disk: u64 },
 }
@@ -208,7 +210,16 @@ fn unwrap_master(slot_key: &[u8; 32], record: &SlotRecord) -> Option<Zeroizing<[
     Some(key)
 }
 
+/// Largest vault file read (about 400,000 accounts).
+pub const MAX_VAULT_BYTES: u64 = 256 * 1024 * 1024;
+/// Most unlock slots a vault file may list (each password slot costs a KDF run).
+pub const MAX_SLOTS: usize = 32;
+
 fn read_file(path: &Path) -> Result<VaultFile, VaultError> {
+    let size = std::fs::metadata(path).map_err(io_err("reading", path))?.len();
+    if size > MAX_VAULT_BYTES {
+        return Err(VaultError::Corrupt(format!("the file is {size} bytes, over the {MAX_VAULT_BYTES}-byte limit")));
+    }
     let bytes = Zeroizing::new(std::fs::read(path).map_err(io_err("reading", path))?);
     let file: VaultFile = serde_json::from_slice(&bytes).map_err(|_| VaultError::NotAVault(path.display().to_string()))?;
     if file.format != file::FORMAT {
@@ -216,6 +227,9 @@ fn read_file(path: &Path) -> Result<VaultFile, VaultError> {
     }
     if file.version != file::VERSION {
         return Err(VaultError::UnsupportedVersion(file.version));
+    }
+    if file.slots.len() > MAX_SLOTS {
+        return Err(VaultError::Corrupt(format!("{} unlock slots listed; at most {MAX_SLOTS} are allowed", file.slots.len())));
     }
     Ok(file)
 }
@@ -386,6 +400,9 @@ impl Vault {
     /// Adds a raw-key slot (OS keyring, FIDO2 hmac-secret): `slot_key` wraps the master key;
     /// `params` is public data the provider needs to reproduce the key. Returns the slot id.
     pub fn add_raw_key_slot(&mut self, raw_kind: &str, label: &str, params: &[u8], slot_key: &[u8; 32]) -> Result<String, VaultError> {
+        if self.slots.len() >= MAX_SLOTS {
+            return Err(VaultError::TooManySlots);
+        }
         let mut record = SlotRecord {
             id: new_slot_id()?,
             kind: SlotKindRecord::Raw { raw_kind: raw_kind.to_owned(), params: base64::engine::general_purpose::STANDARD.encode(params) },

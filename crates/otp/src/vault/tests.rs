@@ -185,6 +185,12 @@ fn hostile_or_damaged_vault_files() {
     std::fs::write(&path, json.to_string()).unwrap();
     assert!(matches!(Vault::unlock_with_password(&path, &password(), options()), Err(VaultError::UnsupportedVersion(2))));
 
+    let mut json: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let slot = json["slots"][0].clone();
+    json["slots"] = serde_json::Value::Array(vec![slot; MAX_SLOTS + 1]);
+    std::fs::write(&path, json.to_string()).unwrap();
+    assert!(matches!(Vault::unlock_with_password(&path, &password(), options()), Err(VaultError::Corrupt(_))), "slot count is bounded");
+
     std::fs::write(&path, b"not a vault").unwrap();
     assert!(matches!(Vault::unlock_with_password(&path, &password(), options()), Err(VaultError::NotAVault(_))));
     assert!(matches!(Vault::create(&path, &password(), FAST, options()), Err(VaultError::Io { .. })), "never overwrites");
