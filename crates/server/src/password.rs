@@ -62,6 +62,22 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     }
 }
 
+/// [`hash_password`] on the blocking thread pool: Argon2id takes tens of
+/// milliseconds by design and must not stall the async workers.
+pub async fn hash_password_off_thread(password: &str, params: Argon2Params) -> Result<String, PasswordError> {
+    let password = Zeroizing::new(password.to_owned());
+    tokio::task::spawn_blocking(move || hash_password(&password, params))
+        .await
+        .map_err(|e| PasswordError::Argon2(e.to_string()))?
+}
+
+/// [`verify_password`] on the blocking thread pool.
+pub async fn verify_password_off_thread(password: &str, phc: &str) -> bool {
+    let password = Zeroizing::new(password.to_owned());
+    let phc = phc.to_owned();
+    tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

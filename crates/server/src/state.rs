@@ -23,6 +23,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Outgoing mail, when SMTP is configured.
     pub mailer: Option<Mailer>,
+    /// A hash of a random password with the configured cost, verified against
+    /// when the user does not exist so that the answer takes as long either way.
+    pub dummy_password_hash: Arc<String>,
 }
 
 /// Errors building the state from a configuration.
@@ -35,6 +38,9 @@ pub enum StateError {
     /// The SMTP settings are unusable.
     #[error("SMTP: {0}")]
     Smtp(String),
+    /// The Argon2 parameters are invalid.
+    #[error("Argon2 parameters: {0}")]
+    Argon2(String),
 }
 
 impl AppState {
@@ -46,7 +52,16 @@ impl AppState {
             .build()
             .map_err(|e| StateError::Webauthn(e.to_string()))?;
         let mailer = config.smtp.as_ref().map(Mailer::new).transpose().map_err(StateError::Smtp)?;
-        Ok(Self { db, config: Arc::new(config), webauthn: Arc::new(webauthn), clock, mailer })
+        let dummy = crate::password::hash_password(&crate::secrets::random_token(16), config.argon2)
+            .map_err(|e| StateError::Argon2(e.to_string()))?;
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            webauthn: Arc::new(webauthn),
+            clock,
+            mailer,
+            dummy_password_hash: Arc::new(dummy),
+        })
     }
 
     /// Current Unix time in seconds.

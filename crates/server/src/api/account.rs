@@ -63,10 +63,10 @@ pub(super) async fn change_password(
     ApiJson(req): ApiJson<ChangePassword>,
 ) -> ApiResult<Json<Value>> {
     console.require_step_up(&app)?;
-    if !password::verify_password(&req.current_password, &console.user.password_hash) {
+    if !password::verify_password_off_thread(&req.current_password, &console.user.password_hash).await {
         return Err(ApiError::unauthorized("wrong_password", "the current password is wrong"));
     }
-    let hash = password::hash_password(&req.new_password, app.config.argon2).map_err(|e| match e {
+    let hash = password::hash_password_off_thread(&req.new_password, app.config.argon2).await.map_err(|e| match e {
         password::PasswordError::BadLength => ApiError::bad_request("weak_password", e.to_string()),
         other => ApiError::internal(other),
     })?;

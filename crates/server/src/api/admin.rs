@@ -41,7 +41,7 @@ pub(super) async fn list_users(State(app): State<AppState>, _admin: Admin) -> Ap
 /// Create a user (shared by the admin API and the `user add` command).
 pub async fn add_user(app: &AppState, username: &str, password: &str, admin: bool) -> ApiResult<users::User> {
     let name = users::normalize_logon_name(username, &app.config.logon_suffix)?;
-    let hash = password::hash_password(password, app.config.argon2).map_err(|e| match e {
+    let hash = password::hash_password_off_thread(password, app.config.argon2).await.map_err(|e| match e {
         password::PasswordError::BadLength => ApiError::bad_request("weak_password", e.to_string()),
         other => ApiError::internal(other),
     })?;

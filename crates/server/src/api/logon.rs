@@ -75,8 +75,12 @@ pub(super) async fn password(
     let p = &app.config.policy;
     let bucket = format!("logon:{name}");
     rate_limit::hit(&app.db, &bucket, p.attempts_per_window, p.attempt_window, app.now()).await?;
-    let user = users::find_by_name(&app.db, &name).await?.ok_or_else(wrong_credentials)?;
-    if !password::verify_password(&req.password, &user.password_hash) {
+    let Some(user) = users::find_by_name(&app.db, &name).await? else {
+        // Same work as for a real user, so timing does not tell who exists.
+        password::verify_password_off_thread(&req.password, &app.dummy_password_hash).await;
+        return Err(wrong_credentials());
+    };
+    if !password::verify_password_off_thread(&req.password, &user.password_hash).await {
         return Err(wrong_credentials());
     }
     rate_limit::reset(&app.db, &bucket).await?;

@@ -91,7 +91,7 @@ pub(super) async fn password(
     let p = &app.config.policy;
     let bucket = format!("step-up-password:{}", console.user.id);
     rate_limit::hit(&app.db, &bucket, p.attempts_per_window, p.attempt_window, app.now()).await?;
-    if !password::verify_password(&req.password, &console.user.password_hash) {
+    if !password::verify_password_off_thread(&req.password, &console.user.password_hash).await {
         return Err(ApiError::unauthorized("wrong_password", "wrong password"));
     }
     rate_limit::reset(&app.db, &bucket).await?;
