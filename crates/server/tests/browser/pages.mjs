@@ -70,9 +70,9 @@ try {
   await page.waitForFunction(() => document.querySelectorAll('#passkeys tr').length === 0);
   check(true, 'passkey deleted after step-up');
   await page.click('#logout');
+  await page.waitForURL(base + '/logon');
 
   // Admin page: switch passkey logon off and on.
-  await page.goto(base + '/logon');
   await page.fill('#username', admin);
   await page.fill('#password', password);
   await page.click('#logon');
