@@ -50,14 +50,15 @@ fn hex_field(value: &Value, key: &'static str) -> Result<Vec<u8>, ImportError> {
     hex::decode(text).map_err(|_| malformed(FORMAT, format!("{key} is not hex")))
 }
 
-/// Java's `CharsetEncoder.encode` sizing, which older Aegis versions leaked into the password
-/// bytes: the UTF-8 bytes followed by zeros up to the encoder's buffer capacity
-/// (`floor(chars * 1.1)`, grown to `2n + 1` until the output fits). Only matters for passwords
-/// over 64 bytes (shorter HMAC keys are zero-padded anyway) in slots not marked `repaired`.
+/// Older Aegis versions used the whole backing array of Java's `Charset.encode` result as the
+/// password bytes: the UTF-8 bytes followed by zeros up to the encoder's buffer capacity
+/// (`(int)(utf16_units * 1.1f)`, UTF-8's average bytes per char, grown to `2n + 1` until the
+/// output fits). Only matters for passwords over 64 bytes (shorter HMAC keys are zero-padded
+/// anyway) in slots not marked `repaired`.
 fn legacy_password_bytes(password: &str) -> Zeroizing<Vec<u8>> {
     let utf16_units = password.encode_utf16().count();
     let needed = password.len();
-    let mut capacity = (utf16_units as f64 * 1.1) as usize;
+    let mut capacity = (utf16_units as f32 * 1.1f32) as usize;
     while capacity < needed {
         capacity = 2 * capacity + 1;
     }

@@ -349,8 +349,35 @@ fn passwords_wrong_or_missing() {
 fn aegis_legacy_password_encoding_for_long_passwords() {
     let long = "a".repeat(70);
     let legacy = super::aegis::tests_support_legacy(&long);
-    assert_eq!(legacy.len(), 77, "floor(70 * 1.1) bytes");
+    assert_eq!(legacy.len(), 77, "(int)(70 * 1.1f) bytes");
     assert!(legacy[70..].iter().all(|b| *b == 0));
+    // Non-ASCII overflows the first buffer: 40 'é' = 80 bytes > 44, grown to 89.
+    assert_eq!(super::aegis::tests_support_legacy(&"é".repeat(40)).len(), 89);
+
+    // A vault whose slot key was derived from the padded bytes, written out by hand, opens
+    // with the plain password when the slot is not marked repaired.
+    let accounts = canonical();
+    let mut padded = long.clone().into_bytes();
+    padded.extend_from_slice(&[0u8; 7]);
+    let master = [0x24u8; 32];
+    let salt = [1u8; 32];
+    let slot_key = crypto::scrypt_key(&padded, &salt, 1024, 8, 1, &crypto::KdfLimits::default()).unwrap();
+    let wrapped = crypto::aes_gcm_encrypt(slot_key.as_ref(), &[3u8; 12], &master).unwrap();
+    let sealed = crypto::aes_gcm_encrypt(&master, &[4u8; 12], aegis_db(&accounts).to_string().as_bytes()).unwrap();
+    let (ciphertext, tag) = sealed.split_at(sealed.len() - 16);
+    let mut vault = json!({
+        "version": 1,
+        "header": {
+            "slots": [{"type": 1, "uuid": "u", "key": hex::encode(&wrapped[..32]), "key_params": {"nonce": hex::encode([3u8; 12]), "tag": hex::encode(&wrapped[32..])},
+                       "n": 1024, "r": 8, "p": 1, "salt": hex::encode(salt), "repaired": false}],
+            "params": {"nonce": hex::encode([4u8; 12]), "tag": hex::encode(tag)}
+        },
+        "db": b64(ciphertext)
+    });
+    let parsed = parse(ImportFormat::Aegis, vault.to_string().as_bytes(), &options(Some(&long))).unwrap();
+    assert_eq!(parsed.items.len(), 3);
+    vault["header"]["slots"][0]["repaired"] = json!(true);
+    assert!(matches!(parse(ImportFormat::Aegis, vault.to_string().as_bytes(), &options(Some(&long))), Err(ImportError::WrongPassword(_))));
 }
 
 #[test]
