@@ -79,7 +79,10 @@ pub fn parse(input: &str) -> Result<ParsedUri, UriError> {
         "motp" => return parse_parts("motp", rest, input, notes),
         other => return Err(UriError::UnsupportedScheme(other.to_owned())),
     }
-    let (otp_type, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    // The type ends at the label's '/', or at '?' when there is no label at all.
+    let type_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (otp_type, rest) = rest.split_at(type_end);
+    let rest = rest.strip_prefix('/').unwrap_or(rest);
     let otp_type = otp_type.to_ascii_lowercase();
     if otp_type.is_empty() {
         notes.push("no OTP type given; assuming TOTP".into());
@@ -366,6 +369,8 @@ mod tests {
         let steam = p("steam://JBSWY3DPEHPK3PXP").account;
         assert_eq!((steam.kind, steam.digits, steam.issuer.as_str()), (OtpKind::Steam, 5, "Steam"));
         assert_eq!(p("OTPAUTH://TOTP/x?SECRET=JBSWY3DPEHPK3PXP").account.name, "x");
+        let unlabeled = p("otpauth://totp?secret=JBSWY3DPEHPK3PXP&issuer=Bare").account;
+        assert_eq!((unlabeled.issuer.as_str(), unlabeled.name.as_str()), ("Bare", ""));
 
         let y = p("otpauth://yaotp/me?secret=6SB2IKNM6OBZPAVBVTOHDKS4FAAAAAAADFUTQMBTRY&pin=5239").account;
         assert_eq!(crate::codes::generate_code(&y, 1_641_559_648).unwrap().text, "umozdicq");

@@ -450,13 +450,7 @@ impl Vault {
     /// All accounts in display order: pinned first, then by `order`, then issuer and name.
     pub fn accounts(&self) -> Vec<&Account> {
         let mut list: Vec<&Account> = self.data.accounts.iter().collect();
-        list.sort_by(|a, b| {
-            b.pinned
-                .cmp(&a.pinned)
-                .then(a.order.cmp(&b.order))
-                .then_with(|| a.issuer.to_lowercase().cmp(&b.issuer.to_lowercase()))
-                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
-        });
+        list.sort_by_cached_key(|a| (!a.pinned, a.order, a.issuer.to_lowercase(), a.name.to_lowercase()));
         list
     }
 
