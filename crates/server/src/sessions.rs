@@ -134,5 +134,7 @@ pub async fn purge_expired(db: &AnyPool, now: i64) -> Result<(), ApiError> {
     sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(db).await?;
     sqlx::query("DELETE FROM ceremonies WHERE expires_at <= $1").bind(now).execute(db).await?;
     sqlx::query("DELETE FROM email_codes WHERE expires_at <= $1").bind(now).execute(db).await?;
+    // Windows are at most minutes long; a day-old counter is dead.
+    sqlx::query("DELETE FROM rate_limits WHERE window_start <= $1").bind(now - 86_400).execute(db).await?;
     Ok(())
 }

@@ -214,3 +214,26 @@ async fn user_admin_commands() {
     let out = run(&["user", "list"]);
     assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty());
 }
+
+#[tokio::test]
+async fn expired_state_is_purged() {
+    let s = TestServer::start(Backend::Sqlite).await;
+    let c = s.user_session("old").await;
+    let mut wrong = s.client();
+    assert_error(&wrong.logon_password("old", "wrong password").await, StatusCode::UNAUTHORIZED, "wrong_credentials");
+    c.post("/api/me/passkeys/register/start", json!({"name": "pending"})).await;
+    let count = |table: &'static str| {
+        let db = s.app.db.clone();
+        async move {
+            let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&db).await.unwrap();
+            n
+        }
+    };
+    assert_eq!((count("sessions").await, count("ceremonies").await, count("rate_limits").await), (1, 1, 1));
+    keydesk_server::sessions::purge_expired(&s.app.db, s.clock.now_secs()).await.unwrap();
+    assert_eq!((count("sessions").await, count("ceremonies").await), (1, 1));
+    s.clock.advance(2 * 86_400);
+    keydesk_server::sessions::purge_expired(&s.app.db, s.clock.now_secs()).await.unwrap();
+    assert_eq!((count("sessions").await, count("ceremonies").await, count("rate_limits").await), (0, 0, 0));
+    assert_error(&c.get("/api/me").await, StatusCode::UNAUTHORIZED, "not_logged_on");
+}
