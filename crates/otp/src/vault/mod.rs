@@ -10,6 +10,7 @@
 //! Paths and the current time are arguments; nothing here picks locations or reads the clock.
 
 mod file;
+pub mod providers;
 pub mod storage;
 
 use std::path::{Path, PathBuf};
