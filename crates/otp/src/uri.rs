@@ -166,10 +166,7 @@ fn parse_parts(otp_type: &str, rest: &str, original: &str, mut notes: Vec<String
             notes.push(format!("issuer parameter {:?} differs from label prefix {prefix:?}; using the parameter", param.trim()));
             param.trim().to_owned()
         }
-        (Some(param), prefix) if !param.trim().is_empty() => {
-            let _ = prefix;
-            param.trim().to_owned()
-        }
+        (Some(param), _) if !param.trim().is_empty() => param.trim().to_owned(),
         (_, Some(prefix)) => prefix,
         (_, None) => String::new(),
     };

@@ -17,7 +17,7 @@ use crate::crypto;
 const FORMAT: &str = "Aegis";
 
 pub(crate) fn parse(bytes: &[u8], options: &ImportOptions) -> Result<ParsedImport, ImportError> {
-    let root = super::parse_json(FORMAT, bytes)?;
+    let root = super::parse_json(bytes)?;
     if int(&root, "version").ok().flatten() != Some(1) {
         return Err(malformed(FORMAT, format!("unsupported vault version {}", root.get("version").unwrap_or(&Value::Null))));
     }
@@ -41,7 +41,7 @@ pub(crate) fn parse(bytes: &[u8], options: &ImportOptions) -> Result<ParsedImpor
     ciphertext.extend_from_slice(&tag);
     let plain = crypto::aes_gcm_decrypt(master_key.as_ref(), &nonce, &ciphertext)
         .map_err(|_| malformed(FORMAT, "the vault content does not decrypt under the unlocked master key (corrupted)"))?;
-    let content = super::parse_json(FORMAT, &plain)?;
+    let content = super::parse_json(&plain)?;
     parse_content(&content, options)
 }
 

@@ -20,7 +20,7 @@ pub(crate) fn parse(bytes: &[u8], options: &ImportOptions) -> Result<ParsedImpor
             &plain[..]
         }
     };
-    let root = super::parse_json(FORMAT, json)?;
+    let root = super::parse_json(json)?;
     let entries = root.as_array().ok_or_else(|| malformed(FORMAT, "the backup is not a list (encrypted andOTP backups are not supported)"))?;
     check_count(entries.len(), &options.limits)?;
     let mut out = ParsedImport::default();

@@ -15,7 +15,7 @@ pub(crate) fn parse(bytes: &[u8], options: &ImportOptions) -> Result<ParsedImpor
     if !content.trim_start().starts_with('{') {
         return parse_csv(content, options);
     }
-    let root = super::parse_json(FORMAT, bytes)?;
+    let root = super::parse_json(bytes)?;
     if flag(&root, "encrypted") {
         return Err(ImportError::UnsupportedEncryption {
             format: FORMAT,

@@ -12,7 +12,7 @@ use crate::secret::SecretBytes;
 const FORMAT: &str = "FreeOTP+";
 
 pub(crate) fn parse(bytes: &[u8], options: &ImportOptions) -> Result<ParsedImport, ImportError> {
-    let root = super::parse_json(FORMAT, bytes)?;
+    let root = super::parse_json(bytes)?;
     let tokens = root.get("tokens").and_then(Value::as_array).ok_or_else(|| malformed(FORMAT, "no tokens list"))?;
     check_count(tokens.len(), &options.limits)?;
     let mut out = ParsedImport::default();

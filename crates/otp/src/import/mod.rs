@@ -291,9 +291,8 @@ pub fn detect_format(bytes: &[u8]) -> Option<ImportFormat> {
     None
 }
 
-pub(crate) fn parse_json(format: &'static str, bytes: &[u8]) -> Result<serde_json::Value, ImportError> {
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ImportError> {
     let text = std::str::from_utf8(bytes).map_err(|_| ImportError::NotText)?;
-    let _ = format;
     serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| ImportError::NotJson(e.to_string()))
 }
 

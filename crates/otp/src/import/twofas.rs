@@ -19,7 +19,7 @@ const FORMAT: &str = "2FAS";
 pub(crate) const PBKDF2_ITERATIONS: u64 = 10_000;
 
 pub(crate) fn parse(bytes: &[u8], options: &ImportOptions) -> Result<ParsedImport, ImportError> {
-    let root = super::parse_json(FORMAT, bytes)?;
+    let root = super::parse_json(bytes)?;
     let groups: Vec<(String, String)> = root
         .get("groups")
         .and_then(Value::as_array)
@@ -35,7 +35,7 @@ pub(crate) fn parse(bytes: &[u8], options: &ImportOptions) -> Result<ParsedImpor
                 decrypt(reference, password.expose(), options)?;
             }
             let plain = decrypt(blob, password.expose(), options)?;
-            services_value = super::parse_json(FORMAT, &plain)?;
+            services_value = super::parse_json(&plain)?;
             services_value.as_array().ok_or_else(|| malformed(FORMAT, "decrypted services are not a list"))?
         }
     };

@@ -77,7 +77,7 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     }
 }
 
-fn write_durably(path: &Path, tmp: &Path, bytes: &[u8], faults: &mut dyn FaultInjector) -> io::Result<()> {
+fn write_durably(tmp: &Path, bytes: &[u8], faults: &mut dyn FaultInjector) -> io::Result<()> {
     faults.before(WriteStep::CreateTemp)?;
     let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(tmp)?;
     for (i, chunk) in bytes.chunks(CHUNK).enumerate() {
@@ -86,8 +86,6 @@ fn write_durably(path: &Path, tmp: &Path, bytes: &[u8], faults: &mut dyn FaultIn
     }
     faults.before(WriteStep::SyncTemp)?;
     file.sync_all()?;
-    drop(file);
-    let _ = path;
     Ok(())
 }
 
@@ -105,7 +103,7 @@ pub fn save(
     faults: &mut dyn FaultInjector,
 ) -> io::Result<Option<io::Error>> {
     let tmp = temp_path(path);
-    write_durably(path, &tmp, bytes, faults)?;
+    write_durably(&tmp, bytes, faults)?;
 
     faults.before(WriteStep::Backup)?;
     if let (Some(generation), true, true) = (previous_generation, keep_backups > 0, path.exists()) {
@@ -114,7 +112,7 @@ pub fn save(
         let backup = dir.join(format!("{generation:016}.vault"));
         let current = fs::read(path)?;
         let backup_tmp = temp_path(&backup);
-        write_durably(&backup, &backup_tmp, &current, &mut NoFaults)?;
+        write_durably(&backup_tmp, &current, &mut NoFaults)?;
         fs::rename(&backup_tmp, &backup)?;
         sync_dir(&dir)?;
     }

@@ -275,11 +275,11 @@ const CHILD_ENV: &str = "KEYDESK_OTP_CRASH_CHILD_VAULT";
 /// it is killed.
 #[test]
 fn crash_child_worker() {
+    let own_dir = tempfile::tempdir().unwrap();
     let (path, iterations) = match std::env::var(CHILD_ENV) {
         Ok(p) => (PathBuf::from(p), 1_000_000),
         Err(_) => {
-            let dir = tempfile::tempdir().unwrap().keep();
-            let mut vault = Vault::create(&dir.join("child.vault"), &password(), FAST, options()).unwrap();
+            let mut vault = Vault::create(&own_dir.path().join("child.vault"), &password(), FAST, options()).unwrap();
             vault.add_account(hotp()).unwrap();
             (vault.path().to_path_buf(), 20)
         }
