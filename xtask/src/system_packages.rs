@@ -8,8 +8,9 @@ use std::process::Command;
 pub const BUILD: &[&str] = &["pkg-config", "libpcsclite-dev", "libssl-dev", "pcscd"];
 
 /// Needed by the tests: the vpcd virtual reader driver that presents the virtual key to pcscd
-/// as a contactless card, and PostgreSQL for the server's multi-instance database.
-pub const TEST: &[&str] = &["vsmartcard-vpcd", "postgresql"];
+/// as a contactless card, PostgreSQL for the server's multi-instance database, and libudev for
+/// the independent host (Mozilla's `authenticator`) the virtual key is tested against.
+pub const TEST: &[&str] = &["vsmartcard-vpcd", "postgresql", "libudev-dev"];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")

@@ -14,6 +14,7 @@ mod pin;
 mod reset;
 mod settings;
 mod terminal;
+mod virtual_key;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -43,6 +44,9 @@ enum Command {
     Blobs(blobs::Args),
     /// Factory-reset the key (guided: replug, confirm, touch).
     Reset(reset::Args),
+    /// Run KeyDesk's simulated security key (for trying KeyDesk without hardware).
+    #[command(subcommand, name = "virtual-key")]
+    VirtualKey(virtual_key::Command),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Settings(args) => settings::run(&args),
         Command::Blobs(args) => blobs::run(&args),
         Command::Reset(args) => reset::run(&args),
+        Command::VirtualKey(command) => virtual_key::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,9 +7,12 @@
 
 mod device;
 mod error;
-pub mod hid;
-pub mod nfc;
+pub mod ble;
 pub mod discovery;
+pub mod hid;
+#[cfg(feature = "virtual")]
+pub mod memory;
+pub mod nfc;
 
 pub use device::{Device, DeviceDescriptor, DeviceId, Message, NoWatch, TransportKind, Watch};
 pub use error::TransportError;

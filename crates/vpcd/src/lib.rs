@@ -13,9 +13,11 @@
 //! tests can pull the card in the middle of an operation.
 
 mod server;
+mod virtual_key;
 mod wire;
 
 pub use server::{CardServer, ServeError};
+pub use virtual_key::VirtualKeyCard;
 pub use wire::{Control, VpcdMessage, WireError};
 
 /// ATR of a contactless card with no historical bytes; pcscd negotiates T=1 with it.

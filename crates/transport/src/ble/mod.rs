@@ -1,0 +1,79 @@
+//! FIDO over BLE (CTAP 2.1 §11.4) through any GATT pipe: the btleplug shell (later) and the
+//! in-memory pipe to the virtual key both run this driver around `keydesk_framing::ble::BleHost`.
+
+use crate::{Device, DeviceDescriptor, Message, TransportError, Watch};
+use keydesk_framing::ble::{BleCommand, BleEvent, BleHost, ControlPointLen};
+use std::time::{Duration, Instant};
+
+/// Silence longer than this ends the request: keepalives come every 100 ms or so.
+const SILENCE_LIMIT: Duration = Duration::from_secs(3);
+const READ_SLICE: Duration = Duration::from_millis(50);
+/// Longest response we accept (the BLE length field allows 65535).
+const MAX_RESPONSE: usize = u16::MAX as usize;
+
+/// Moves control-point writes out and status notifications in.
+pub trait GattPipe: Send {
+    /// The authenticator's fidoControlPointLength.
+    fn control_point_len(&mut self) -> Result<ControlPointLen, TransportError>;
+    fn write_control_point(&mut self, fragment: &[u8]) -> Result<(), TransportError>;
+    /// One status notification, or `None` when none arrived within `timeout`.
+    fn read_status(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, TransportError>;
+}
+
+/// A BLE authenticator: the framing state machine and the pipe it drives.
+#[derive(Debug)]
+pub struct BleLink<P> {
+    descriptor: DeviceDescriptor,
+    pipe: P,
+    host: BleHost,
+}
+
+impl<P: GattPipe> BleLink<P> {
+    pub fn new(descriptor: DeviceDescriptor, mut pipe: P) -> Result<Self, TransportError> {
+        let control_point_len = pipe.control_point_len()?;
+        Ok(Self { descriptor, pipe, host: BleHost::new(control_point_len, MAX_RESPONSE) })
+    }
+}
+
+impl<P: GattPipe> Device for BleLink<P> {
+    fn descriptor(&self) -> &DeviceDescriptor {
+        &self.descriptor
+    }
+
+    /// CTAP2 and CTAP1 messages both travel as MSG over BLE (CTAP 2.1 §11.4.1).
+    fn transact(&mut self, message: Message<'_>, watch: &mut dyn Watch) -> Result<Vec<u8>, TransportError> {
+        let (Message::Ctap2(payload) | Message::Ctap1(payload)) = message;
+        self.host.send(BleCommand::Msg, payload).map_err(framing_error)?;
+        let mut last_heard = Instant::now();
+        let mut cancel_sent = false;
+        loop {
+            while let Some(fragment) = self.host.poll_transmit() {
+                self.pipe.write_control_point(&fragment)?;
+            }
+            if !cancel_sent && watch.cancel_requested() && self.host.cancel().is_ok() {
+                cancel_sent = true;
+                continue;
+            }
+            match self.pipe.read_status(READ_SLICE)? {
+                Some(notification) => {
+                    last_heard = Instant::now();
+                    self.host.handle_notification(&notification).map_err(framing_error)?;
+                }
+                None if last_heard.elapsed() > SILENCE_LIMIT => return Err(TransportError::Timeout(SILENCE_LIMIT)),
+                None => {}
+            }
+            while let Some(event) = self.host.poll_event() {
+                match event {
+                    BleEvent::Keepalive(status) => watch.status(status),
+                    BleEvent::Response { payload, .. } => return Ok(payload),
+                    BleEvent::Error(code) => return Err(framing_error(format!("BLE error {code:?}"))),
+                    other => return Err(framing_error(format!("unexpected {other:?}"))),
+                }
+            }
+        }
+    }
+}
+
+fn framing_error(detail: impl ToString) -> TransportError {
+    TransportError::Framing { transport: "BLE", detail: detail.to_string() }
+}
