@@ -513,3 +513,28 @@ fn webauthn_rs_style_options_are_accepted() -> TestResult {
     assert_eq!(theirs.extensions, json!({"credProps": {"rk": false}}));
     Ok(())
 }
+
+#[test]
+fn min_pin_length_is_reported_only_to_listed_rps() -> TestResult {
+    let mut key = client_with_pin("minpin", 21, "123456")?;
+    let mut ui = TestUi::with_pin("123456");
+    let change = keydesk_ctap_client::manage::MinPinLengthChange {
+        new_min_length: Some(6),
+        rp_ids: vec![RP_ID.to_owned()],
+        force_change_pin: false,
+    };
+    key.set_min_pin_length(&change, &mut ui)?;
+    key.refresh_info()?;
+    let asks = creation(json!({"extensions": {"minPinLength": true}}))?;
+    let reg = register(&mut key, &asks, ORIGIN, &mut ui, soon())?;
+    assert_eq!(reg.client_extension_results.min_pin_length, Some(6));
+    // Another RP is not on the key's list: no output.
+    let mut other = asks.clone();
+    other.rp.id = Some("other.example".to_owned());
+    let reg = register(&mut key, &other, "https://other.example", &mut ui, soon())?;
+    assert_eq!(reg.client_extension_results.min_pin_length, None);
+    // Not asked: no output either.
+    let reg = register(&mut key, &creation(json!({}))?, ORIGIN, &mut ui, soon())?;
+    assert_eq!(reg.client_extension_results.min_pin_length, None);
+    Ok(())
+}

@@ -1,0 +1,4 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = serde_json::from_slice::<keydesk_webauthn_client::Wrapped<keydesk_webauthn_client::CreationOptionsJson>>(data);
+});
