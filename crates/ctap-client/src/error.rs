@@ -192,6 +192,21 @@ pub enum Error {
     Crypto(CryptoError),
 }
 
+/// An [`Error`] as serializable data; see [`Error::to_report`] for the JSON shape.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorReport {
+    /// [`Error::code`].
+    pub code: &'static str,
+    /// The Display text: what happened and what to do next.
+    pub message: String,
+    /// Retries left, for wrong PINs and failed built-in UV.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries_left: Option<u32>,
+    /// The CTAP status byte the key answered, when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ctap_status: Option<u8>,
+}
+
 fn tries(n: u32) -> &'static str {
     if n == 1 {
         "try"
@@ -208,6 +223,62 @@ fn retries_text(retries: Option<u32>) -> String {
 }
 
 impl Error {
+    /// A stable machine-readable name for the error (for `--json` output and the desktop
+    /// app), e.g. `"wrong_pin"`, `"pin_blocked"`, `"unsupported"`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Transport(TransportError::Disconnected) => "disconnected",
+            Error::Transport(_) => "transport",
+            Error::Cancelled => "cancelled",
+            Error::Unsupported(_) => "unsupported",
+            Error::WrongPin { .. } => "wrong_pin",
+            Error::PinBlocked => "pin_blocked",
+            Error::PinAuthBlocked => "pin_auth_blocked",
+            Error::PinNotSet => "pin_not_set",
+            Error::PinRequired => "pin_required",
+            Error::PinAlreadySet => "pin_already_set",
+            Error::PinTooShort { .. } => "pin_too_short",
+            Error::PinTooLong { .. } => "pin_too_long",
+            Error::PinInvalidCharacters => "pin_invalid_characters",
+            Error::PinPolicyViolation => "pin_policy_violation",
+            Error::PinChangeRequired => "pin_change_required",
+            Error::UvFailed { .. } => "uv_failed",
+            Error::UvBlocked => "uv_blocked",
+            Error::ResetOutsideWindow => "reset_outside_window",
+            Error::OperationDenied => "operation_denied",
+            Error::UserActionTimeout => "user_action_timeout",
+            Error::UserPresenceRequired => "user_presence_required",
+            Error::NoCredentials => "no_credentials",
+            Error::PasskeyNotFound => "passkey_not_found",
+            Error::FingerprintNotFound => "fingerprint_not_found",
+            Error::CredentialExcluded => "credential_excluded",
+            Error::PersistentTokenRejected => "persistent_token_rejected",
+            Error::KeyStoreFull => "key_store_full",
+            Error::FingerprintStorageFull => "fingerprint_storage_full",
+            Error::LargeBlobStorageFull => "large_blob_storage_full",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::Ctap(_) => "ctap_status",
+            Error::InvalidResponse(_) => "invalid_response",
+            Error::Crypto(_) => "crypto",
+        }
+    }
+
+    /// The error as JSON-ready data: `{"code": "wrong_pin", "message": "Wrong PIN: 5 tries
+    /// left", "retries_left": 5}` (`retries_left` only for wrong PINs and failed UV,
+    /// `ctap_status` only when the key answered a status byte).
+    pub fn to_report(&self) -> ErrorReport {
+        ErrorReport {
+            code: self.code(),
+            message: self.to_string(),
+            retries_left: match self {
+                Error::WrongPin { retries_left } => Some(*retries_left),
+                Error::UvFailed { retries_left } => *retries_left,
+                _ => None,
+            },
+            ctap_status: self.status().map(u8::from),
+        }
+    }
+
     /// The error for a status byte the key answered, with no command-specific meaning.
     pub fn from_status(status: StatusCode) -> Self {
         match status {
@@ -294,6 +365,15 @@ mod tests {
             Error::Unsupported(Feature::Fingerprints).to_string(),
             "This key does not support fingerprints."
         );
+    }
+
+    #[test]
+    fn reports_carry_code_message_and_retries() {
+        let report = Error::WrongPin { retries_left: 5 }.to_report();
+        assert_eq!(report.code, "wrong_pin");
+        assert_eq!(report.retries_left, Some(5));
+        assert_eq!(Error::PinBlocked.to_report().ctap_status, Some(0x32));
+        assert_eq!(Error::Cancelled.to_report().ctap_status, None);
     }
 
     #[test]

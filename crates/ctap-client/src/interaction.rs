@@ -179,6 +179,42 @@ impl SampleStatus {
 /// The front end's side of every interaction. Implementations show the event and return the
 /// user's answer; the client blocks until they return, so a GUI implements the replies with a
 /// channel (send the request to the UI thread, wait for the answer).
+///
+/// # Example: a terminal front end
+///
+/// ```
+/// use keydesk_ctap_client::{Client, Error, Interaction, Pin, PinReason, PinRequest};
+/// use keydesk_ctap::entities::UserEntity;
+///
+/// struct Terminal {
+///     /// The PIN from the environment, used once: a wrong PIN is not sent again.
+///     pin_from_env: Option<String>,
+/// }
+///
+/// impl Interaction for Terminal {
+///     fn touch_needed(&mut self) {
+///         eprintln!("Touch your security key.");
+///     }
+///     fn pin_needed(&mut self, request: &PinRequest) -> Option<Pin> {
+///         if request.reason == PinReason::WrongPin {
+///             eprintln!("Wrong PIN ({} tries left).", request.retries_left.unwrap_or(0));
+///         }
+///         self.pin_from_env.take().map(Pin::new) // or prompt without echo
+///     }
+///     fn choose_credential(&mut self, users: &[UserEntity]) -> Option<usize> {
+///         (!users.is_empty()).then_some(0)
+///     }
+/// }
+///
+/// fn list<D: keydesk_transport::Device>(client: &mut Client<D>) -> Result<(), Error> {
+///     let mut ui = Terminal { pin_from_env: std::env::var("KEYDESK_PIN").ok() };
+///     let passkeys = client.list_passkeys(&mut ui)?;
+///     for site in &passkeys.sites {
+///         println!("{}: {} passkey(s)", site.rp_id, site.passkeys.len());
+///     }
+///     Ok(())
+/// }
+/// ```
 pub trait Interaction {
     /// The key waits for a touch (keepalive STATUS_UPNEEDED); reported once per request.
     fn touch_needed(&mut self);

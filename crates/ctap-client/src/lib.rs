@@ -67,7 +67,7 @@ mod u2f;
 
 pub use ceremony::{Assertion, GetAssertionArgs, MakeCredentialArgs, UserVerification};
 pub use client::{Client, KeyInfo, MAX_ITEMS};
-pub use error::{Error, Feature};
+pub use error::{Error, ErrorReport, Feature};
 pub use interaction::{
     EnrollProgress, Interaction, Pin, PinReason, PinRequest, Purpose, SampleStatus,
 };
