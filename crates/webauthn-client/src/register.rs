@@ -11,8 +11,12 @@ use keydesk_ctap::extensions::{
     LARGE_BLOB_KEY, MIN_PIN_LENGTH,
 };
 use keydesk_ctap::commands::GetInfoResponse;
+use keydesk_ctap::extensions::{HmacSecretInput, HMAC_SECRET_MC};
 use keydesk_ctap_client::{Client, Interaction, MakeCredentialArgs, UserVerification};
+use keydesk_ctap_crypto::hmac_secret::{self, prf_salt, HmacSecretSalts};
+use keydesk_ctap_crypto::SharedSecret;
 use keydesk_transport::Device;
+use rand_core::OsRng;
 
 use crate::attestation::{attestation_object, convey, subject_public_key_info, Conveyance};
 use crate::base64url::Base64Url;
@@ -23,8 +27,9 @@ use crate::options::{ClientExtensionInputsJson, CreationOptionsJson};
 use crate::origin::CallerOrigin;
 use crate::response::{
     AttestationResponseJson, ClientExtensionOutputsJson, CredPropsOutput, LargeBlobOutput,
-    PrfOutput, RegistrationResponseJson,
+    PrfOutput, PrfResultsJson, RegistrationResponseJson,
 };
+use crate::base64url::SecretBase64Url;
 
 /// RS256, in the spec's default pubKeyCredParams (§5.1.3 step 10).
 const ALG_RS256: i64 = -257;
@@ -226,8 +231,9 @@ fn register_inner<D: Device>(
     };
     let uv = user_verification(selection.user_verification.as_deref());
     let pub_key_cred_params = algorithms(options, &info)?;
-    let (extensions, requested) =
+    let (mut extensions, requested) =
         authenticator_extensions(options.extensions.as_ref(), &info, resident_key)?;
+    let prf_at_create = prf_eval_at_create(client, options, &info, &mut extensions)?;
 
     let client_data =
         CollectedClientData::new(CeremonyType::Create, &options.challenge.0, caller.serialized())
@@ -273,7 +279,11 @@ fn register_inner<D: Device>(
         &made.attestation,
         &credential.aaguid,
     );
-    let outputs = extension_outputs(&requested, &auth_data, resident_key, made.large_blob_key.is_some());
+    let mut outputs =
+        extension_outputs(&requested, &auth_data, resident_key, made.large_blob_key.is_some());
+    if let (Some((shared, count)), Some(prf)) = (prf_at_create, outputs.prf.as_mut()) {
+        prf.results = prf_results_at_create(&auth_data, &shared, count)?;
+    }
     let credential_id = credential.credential_id.clone();
     Ok(RegistrationResponseJson {
         id: Base64Url::encode(&credential_id),
@@ -343,4 +353,60 @@ fn extension_outputs(
         },
         hmac_create_secret: requested.hmac_create_secret.then_some(hmac_created),
     }
+}
+
+/// PRF `eval` at registration (§10.1.4) through CTAP 2.2 hmac-secret-mc: the salts go out
+/// encrypted with the makeCredential, the outputs come back in the authenticator data. A key
+/// without hmac-secret-mc gives no results at creation (the RP evaluates at sign-in).
+fn prf_eval_at_create<D: Device>(
+    client: &mut Client<D>,
+    options: &CreationOptionsJson,
+    info: &GetInfoResponse,
+    extensions: &mut Option<MakeCredentialExtensions>,
+) -> Result<Option<(SharedSecret, usize)>, WebAuthnError> {
+    let eval = options
+        .extensions
+        .as_ref()
+        .and_then(|e| e.prf.as_ref())
+        .and_then(|p| p.eval.as_ref());
+    let Some(eval) = eval else {
+        return Ok(None);
+    };
+    let Some(ext) = extensions.as_mut().filter(|e| e.hmac_secret == Some(true)) else {
+        return Ok(None);
+    };
+    if !info.supports_extension(HMAC_SECRET_MC) {
+        return Ok(None);
+    }
+    let salts = HmacSecretSalts::new(
+        prf_salt(&eval.first.0),
+        eval.second.as_ref().map(|s| prf_salt(&s.0)),
+    );
+    let protocol = client.pin_protocol()?;
+    let (platform_key, shared) = client.key_agreement(protocol)?;
+    let encrypted = hmac_secret::encrypt_salts(&shared, &salts, &mut OsRng)
+        .map_err(|e| WebAuthnError::InvalidResponse(format!("hmac-secret-mc salts: {e}")))?;
+    ext.hmac_secret_mc = Some(HmacSecretInput {
+        key_agreement: platform_key,
+        salt_enc: encrypted.salt_enc,
+        salt_auth: encrypted.salt_auth,
+        pin_uv_auth_protocol: Some(protocol.number()),
+    });
+    Ok(Some((shared, salts.count())))
+}
+
+fn prf_results_at_create(
+    auth_data: &AuthenticatorData,
+    shared: &SharedSecret,
+    count: usize,
+) -> Result<Option<PrfResultsJson>, WebAuthnError> {
+    let Some(encrypted) = auth_data.extensions.as_ref().and_then(|e| e.hmac_secret_mc.as_ref()) else {
+        return Ok(None);
+    };
+    let outputs = hmac_secret::decrypt_output(shared, encrypted, count)
+        .map_err(|e| WebAuthnError::InvalidResponse(format!("hmac-secret-mc output: {e}")))?;
+    Ok(Some(PrfResultsJson {
+        first: SecretBase64Url(outputs.first().to_vec()),
+        second: outputs.second().map(|s| SecretBase64Url(s.to_vec())),
+    }))
 }

@@ -265,8 +265,18 @@ fn required_uv_on_a_key_without_pin_says_set_a_pin() -> TestResult {
 fn prf_outputs_are_consistent_between_registration_and_assertions() -> TestResult {
     let mut key = client("prf", 10);
     let mut ui = TestUi::default();
-    let reg = register(&mut key, &creation(json!({"extensions": {"prf": {}}}))?, ORIGIN, &mut ui, soon())?;
-    assert_eq!(reg.client_extension_results.prf.as_ref().and_then(|p| p.enabled), Some(true));
+    let reg = register(
+        &mut key,
+        &creation(json!({"extensions": {"prf": {"eval": {"first": "c2FsdC1h", "second": "c2FsdC1i"}}}}))?,
+        ORIGIN,
+        &mut ui,
+        soon(),
+    )?;
+    let prf = reg.client_extension_results.prf.clone().ok_or("no prf output")?;
+    assert_eq!(prf.enabled, Some(true));
+    // Evaluated at creation through hmac-secret-mc.
+    let at_create = prf.results.ok_or("no prf results at creation")?;
+    let created_second = at_create.second.clone().ok_or("no second")?;
 
     type Outputs = Result<(Vec<u8>, Option<Vec<u8>>), Box<dyn std::error::Error>>;
     let mut results = |ext: serde_json::Value| -> Outputs {
@@ -282,10 +292,12 @@ fn prf_outputs_are_consistent_between_registration_and_assertions() -> TestResul
     let (a1, none) = results(json!({"prf": {"eval": {"first": "c2FsdC1h"}}}))?;
     assert_eq!(a1.len(), 32);
     assert_eq!(none, None);
+    assert_eq!(a1, at_create.first.0, "registration and assertion agree");
     let (a2, b) = results(json!({"prf": {"eval": {"first": "c2FsdC1h", "second": "c2FsdC1i"}}}))?;
     assert_eq!(a1, a2, "same input, same output");
     let b = b.ok_or("no second")?;
     assert_ne!(a1, b);
+    assert_eq!(b, created_second.0);
     // evalByCredential wins over eval for the credential used.
     let by_credential = json!({"prf": {
         "eval": {"first": "b3RoZXI"},
