@@ -550,3 +550,36 @@ fn min_pin_length_is_reported_only_to_listed_rps() -> TestResult {
     assert_eq!(reg.client_extension_results.min_pin_length, None);
     Ok(())
 }
+
+/// §5.1.3 "none": self attestation (packed, zero AAGUID, no x5c) carries nothing that
+/// identifies the key and is kept; a non-zero AAGUID with a self signature is stripped.
+#[test]
+fn none_conveyance_keeps_self_attestation_only_with_a_zero_aaguid() -> TestResult {
+    use keydesk_virtual_key::AttestationMode;
+    let mut ui = TestUi::default();
+    let zero = keydesk_virtual_key::Config {
+        aaguid: [0; 16],
+        attestation: AttestationMode::SelfAttestation,
+        ..config()
+    };
+    let mut key = keydesk_ctap_client::Client::new(VirtualDevice::new("self", zero, 22, TransportKind::Usb));
+    let reg = register(&mut key, &creation(json!({}))?, ORIGIN, &mut ui, soon())?;
+    let object = decode(&reg.response.attestation_object.0)?;
+    assert_eq!(map_get(&object, "fmt").and_then(Value::as_text), Some("packed"));
+    let statement = map_get(&object, "attStmt").ok_or("no attStmt")?;
+    assert!(map_get(statement, "x5c").is_none());
+    // The self signature verifies over authData || clientDataHash with the credential key.
+    let sig = map_get(statement, "sig").and_then(Value::as_bytes).ok_or("no sig")?;
+    let (x, y) = credential_point(&reg)?;
+    verify_es256(&x, &y, &reg.response.authenticator_data.0, &reg.response.client_data_json.0, sig)?;
+
+    let named = keydesk_virtual_key::Config {
+        attestation: AttestationMode::SelfAttestation,
+        ..config()
+    };
+    let mut key = keydesk_ctap_client::Client::new(VirtualDevice::new("self2", named, 23, TransportKind::Usb));
+    let reg = register(&mut key, &creation(json!({}))?, ORIGIN, &mut ui, soon())?;
+    let object = decode(&reg.response.attestation_object.0)?;
+    assert_eq!(map_get(&object, "fmt").and_then(Value::as_text), Some("none"));
+    Ok(())
+}
