@@ -201,6 +201,10 @@ impl<D: Device> Client<D> {
         if args.resident_key && info.option("rk") != Some(true) {
             return Err(Error::Unsupported(Feature::DiscoverableCredentials));
         }
+        if args.enterprise_attestation.is_some() && info.option("ep") != Some(true) {
+            // §6.1.2 step 9: only a key with enterprise attestation enabled accepts the member.
+            return Err(Error::Unsupported(Feature::EnterpriseAttestation));
+        }
         let plan = plan_uv(&info, args.user_verification, args.resident_key)?;
         let rp_id = args.rp.id.clone();
         let build = |client: &mut Self, token: Option<&PinUvToken>, ui: &mut dyn Interaction| {
