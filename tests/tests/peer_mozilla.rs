@@ -1,0 +1,626 @@
+//! Mozilla's `authenticator` crate (the CTAP2 host inside Firefox, pure-Rust crypto) drives our
+//! virtual key: a second host, written by others, must accept it (issue 2 "Proof").
+//!
+//! Mozilla's stack talks to a key through its public `FidoDevice`/`FidoDeviceIO` traits at the
+//! CTAP2 message level (command byte + CBOR in, status byte + CBOR out), so the adapter below
+//! hands its encoded requests straight to `Authenticator::handle`. Everything the key receives
+//! was encoded by Mozilla (clientPIN setPIN/changePIN, tokens with permissions for both PIN/UV
+//! auth protocols, makeCredential, the exclude/allow-list pre-flight, getAssertion), and every
+//! answer is parsed by Mozilla. Signatures are then checked independently of both sides: the raw
+//! response bytes are parsed with `ciborium` and verified with `p256`.
+//!
+//! `crates/virtual-key/tests/mozilla_peer.rs` drives the same host through our CTAPHID framing
+//! (PIN set by our host, one resident credential); the tests here cover what it does not:
+//! Mozilla setting and changing the PIN itself, PIN/UV auth protocol 1 and 2, the wrong-PIN
+//! prompt with retries, non-resident and discoverable credentials, exclude lists, and signature
+//! verification of the attestation and of every assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::sync::mpsc::{channel, Sender};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use authenticator::authenticatorservice::{RegisterArgs, SignArgs};
+use authenticator::crypto::{COSEAlgorithm, COSEKeyType, SharedSecret};
+use authenticator::ctap2::attestation::{AttestationStatement, AuthenticatorDataFlags};
+use authenticator::ctap2::commands::client_pin::{ChangeExistingPin, GetPinToken, SetNewPin};
+use authenticator::ctap2::commands::{CommandError, RequestCtap1, RequestCtap2, StatusCode};
+use authenticator::ctap2::server::{
+    AuthenticationExtensionsClientInputs, PublicKeyCredentialDescriptor, PublicKeyCredentialParameters,
+    PublicKeyCredentialUserEntity, RelyingParty, ResidentKeyRequirement, UserVerificationRequirement,
+};
+use authenticator::errors::{AuthenticatorError, HIDError};
+use authenticator::statecallback::StateCallback;
+use authenticator::{
+    AuthenticatorInfo, FidoDevice, FidoDeviceIO, FidoProtocol, Pin, RegisterResult, SignResult, StatusPinUv,
+    StatusUpdate,
+};
+use ciborium::Value;
+use keydesk_virtual_key::{AttestationMode, Authenticator, Config, KeyRng, PresencePolicy, Reply};
+use p256::ecdsa::signature::Verifier;
+use p256::ecdsa::{Signature, VerifyingKey};
+use sha2::{Digest, Sha256};
+use x509_cert::der::Decode;
+
+const RP_ID: &str = "mozilla.example";
+const PIN: &str = "2468";
+
+/// CTAP 2.1 §6 command bytes of the messages inspected below.
+const MAKE_CREDENTIAL: u8 = 0x01;
+const GET_ASSERTION: u8 = 0x02;
+const CLIENT_PIN: u8 = 0x06;
+
+/// One request Mozilla sent and the key's answer, as bytes on the wire.
+#[derive(Debug, Clone)]
+struct Exchange {
+    request: Vec<u8>,
+    response: Vec<u8>,
+}
+
+/// Our virtual key as Mozilla's stack sees a device. The key waits for a touch on every
+/// presence request; the adapter touches it (and counts the touches), as a user would.
+#[derive(Debug)]
+struct VirtualKeyForMozilla {
+    key: Authenticator,
+    now: Duration,
+    info: Option<AuthenticatorInfo>,
+    shared_secret: Option<SharedSecret>,
+    protocol: FidoProtocol,
+    /// When set, Mozilla is shown only these PIN/UV auth protocols (it picks the first).
+    pin_protocols_shown: Option<Vec<u64>>,
+    exchanges: Vec<Exchange>,
+    touches: usize,
+}
+
+impl VirtualKeyForMozilla {
+    fn new(pin_protocols_shown: Option<Vec<u64>>) -> Self {
+        let config = Config {
+            presence: PresencePolicy::WaitForTouch,
+            attestation: AttestationMode::Batch,
+            ..Config::default()
+        };
+        Self {
+            key: Authenticator::new(config, KeyRng::seeded(0x6d6f_7a69), Duration::ZERO),
+            now: Duration::ZERO,
+            info: None,
+            shared_secret: None,
+            protocol: FidoProtocol::CTAP2,
+            pin_protocols_shown,
+            exchanges: Vec::new(),
+            touches: 0,
+        }
+    }
+
+    /// Runs one CTAP2 request on the key, touching it when it asks for presence.
+    fn answer(&mut self, request: &[u8]) -> Vec<u8> {
+        self.now += Duration::from_millis(5);
+        let response = match self.key.handle(request, self.now) {
+            Reply::Response(bytes) => bytes,
+            Reply::WaitingForUserPresence => {
+                self.touches += 1;
+                self.now += Duration::from_millis(300);
+                self.key.touch(self.now).expect("a touch completes the waiting request")
+            }
+        };
+        self.exchanges.push(Exchange {
+            request: request.to_vec(),
+            response: response.clone(),
+        });
+        response
+    }
+
+    /// The last successful exchange of `command`.
+    fn last_success(&self, command: u8) -> &Exchange {
+        self.exchanges
+            .iter()
+            .rev()
+            .find(|e| e.request.first() == Some(&command) && e.response.first() == Some(&0))
+            .expect("a successful exchange of that command")
+    }
+}
+
+impl FidoDeviceIO for VirtualKeyForMozilla {
+    fn send_msg_cancellable<Out, Req: RequestCtap1<Output = Out> + RequestCtap2<Output = Out>>(
+        &mut self,
+        msg: &Req,
+        keep_alive: &dyn Fn() -> bool,
+    ) -> Result<Out, HIDError> {
+        match self.protocol {
+            FidoProtocol::CTAP2 => self.send_cbor_cancellable(msg, keep_alive),
+            FidoProtocol::CTAP1 => self.send_ctap1_cancellable(msg, keep_alive),
+        }
+    }
+
+    fn send_cbor_cancellable<Req: RequestCtap2>(
+        &mut self,
+        msg: &Req,
+        _keep_alive: &dyn Fn() -> bool,
+    ) -> Result<Req::Output, HIDError> {
+        let mut request = vec![msg.command() as u8];
+        request.extend(msg.wire_format()?);
+        let response = self.answer(&request);
+        msg.handle_response_ctap2(self, &response)
+    }
+
+    fn send_ctap1_cancellable<Req: RequestCtap1>(
+        &mut self,
+        _msg: &Req,
+        _keep_alive: &dyn Fn() -> bool,
+    ) -> Result<Req::Output, HIDError> {
+        // The key answers getInfo, so Mozilla never falls back to CTAP1; a fallback is a failure.
+        Err(HIDError::UnsupportedCommand)
+    }
+}
+
+impl FidoDevice for VirtualKeyForMozilla {
+    fn pre_init(&mut self) -> Result<(), HIDError> {
+        Ok(())
+    }
+    fn initialized(&self) -> bool {
+        true
+    }
+    fn is_u2f(&mut self) -> bool {
+        true
+    }
+    fn should_try_ctap2(&self) -> bool {
+        true
+    }
+    fn get_authenticator_info(&self) -> Option<&AuthenticatorInfo> {
+        self.info.as_ref()
+    }
+    fn set_authenticator_info(&mut self, mut info: AuthenticatorInfo) {
+        if let Some(shown) = &self.pin_protocols_shown {
+            info.pin_protocols = Some(shown.clone());
+        }
+        self.info = Some(info);
+    }
+    fn get_protocol(&self) -> FidoProtocol {
+        self.protocol
+    }
+    fn downgrade_to_ctap1(&mut self) {
+        self.protocol = FidoProtocol::CTAP1;
+    }
+    fn get_shared_secret(&self) -> Option<&SharedSecret> {
+        self.shared_secret.as_ref()
+    }
+    fn set_shared_secret(&mut self, secret: SharedSecret) {
+        self.shared_secret = Some(secret);
+    }
+}
+
+/// What Mozilla asked the front end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Prompt {
+    PinRequired,
+    InvalidPin(Option<u8>),
+    Presence,
+    Other(String),
+}
+
+/// A front end on its own thread answering Mozilla's PIN prompts from a script (as Firefox's
+/// dialog would), recording every status update. It ends when Mozilla drops the sender.
+fn front_end(pins: &[&str]) -> (Sender<StatusUpdate>, JoinHandle<Vec<Prompt>>) {
+    let (tx, rx) = channel::<StatusUpdate>();
+    let mut pins: Vec<String> = pins.iter().rev().map(|p| (*p).to_owned()).collect();
+    let handle = std::thread::spawn(move || {
+        let mut prompts = Vec::new();
+        while let Ok(update) = rx.recv() {
+            let (prompt, reply) = match update {
+                StatusUpdate::PinUvError(StatusPinUv::PinRequired(reply)) => (Prompt::PinRequired, Some(reply)),
+                StatusUpdate::PinUvError(StatusPinUv::InvalidPin(reply, retries)) => {
+                    (Prompt::InvalidPin(retries), Some(reply))
+                }
+                StatusUpdate::PresenceRequired => (Prompt::Presence, None),
+                other => (Prompt::Other(format!("{other:?}")), None),
+            };
+            prompts.push(prompt);
+            if let (Some(reply), Some(pin)) = (reply, pins.pop()) {
+                reply.send(Pin::new(&pin)).unwrap();
+            }
+            // With no scripted PIN left the reply sender is dropped: Mozilla cancels.
+        }
+        prompts
+    });
+    (tx, handle)
+}
+
+fn register_args(user_id: &[u8], resident: ResidentKeyRequirement, pin: Option<&str>) -> RegisterArgs {
+    RegisterArgs {
+        client_data_hash: Sha256::digest(b"mozilla register client data").into(),
+        relying_party: RelyingParty {
+            id: RP_ID.into(),
+            name: Some("Mozilla example".into()),
+        },
+        origin: format!("https://{RP_ID}"),
+        user: PublicKeyCredentialUserEntity {
+            id: user_id.to_vec(),
+            name: Some("fx".into()),
+            display_name: Some("Firefox User".into()),
+        },
+        pub_cred_params: vec![PublicKeyCredentialParameters {
+            alg: COSEAlgorithm::ES256,
+        }],
+        exclude_list: vec![],
+        user_verification_req: UserVerificationRequirement::Required,
+        resident_key_req: resident,
+        extensions: AuthenticationExtensionsClientInputs::default(),
+        pin: pin.map(Pin::new),
+        use_ctap1_fallback: false,
+    }
+}
+
+fn sign_args(allow: &[Vec<u8>], pin: Option<&str>) -> SignArgs {
+    SignArgs {
+        client_data_hash: Sha256::digest(b"mozilla sign client data").into(),
+        origin: format!("https://{RP_ID}"),
+        relying_party_id: RP_ID.into(),
+        allow_list: allow
+            .iter()
+            .map(|id| PublicKeyCredentialDescriptor {
+                id: id.clone(),
+                transports: vec![],
+            })
+            .collect(),
+        user_verification_req: UserVerificationRequirement::Required,
+        user_presence_req: true,
+        extensions: AuthenticationExtensionsClientInputs::default(),
+        pin: pin.map(Pin::new),
+        use_ctap1_fallback: false,
+    }
+}
+
+/// `authenticator::ctap2::register` with a scripted front end: the result and the prompts.
+fn register(
+    device: &mut VirtualKeyForMozilla,
+    args: RegisterArgs,
+    pins: &[&str],
+) -> (authenticator::Result<RegisterResult>, Vec<Prompt>) {
+    let (status, front) = front_end(pins);
+    let (tx, rx) = channel();
+    let callback = StateCallback::new(Box::new(move |result| tx.send(result).unwrap()));
+    authenticator::ctap2::register(device, args, status, callback, &|| true);
+    let result = rx.recv_timeout(Duration::from_secs(5)).expect("register calls back");
+    (result, front.join().unwrap())
+}
+
+/// `authenticator::ctap2::sign` with a scripted front end: the result and the prompts.
+fn sign(
+    device: &mut VirtualKeyForMozilla,
+    args: SignArgs,
+    pins: &[&str],
+) -> (authenticator::Result<SignResult>, Vec<Prompt>) {
+    let (status, front) = front_end(pins);
+    let (tx, rx) = channel();
+    let callback = StateCallback::new(Box::new(move |result| tx.send(result).unwrap()));
+    authenticator::ctap2::sign(device, args, status, callback, &|| true);
+    let result = rx.recv_timeout(Duration::from_secs(5)).expect("sign calls back");
+    (result, front.join().unwrap())
+}
+
+/// Mozilla sets the PIN itself: key agreement, then clientPIN setPIN encrypted under the
+/// shared secret of the protocol it chose.
+fn mozilla_sets_pin(device: &mut VirtualKeyForMozilla, pin: &str) {
+    device.init().unwrap();
+    assert_eq!(device.get_authenticator_info().unwrap().options.client_pin, Some(false));
+    let secret = device.establish_shared_secret(&|| true).unwrap();
+    device.send_cbor(&SetNewPin::new(&secret, &Pin::new(pin))).unwrap();
+    device.refresh_authenticator_info();
+    assert_eq!(device.get_authenticator_info().unwrap().options.client_pin, Some(true));
+    assert_eq!(device.key.pin_retries(), 8);
+}
+
+/// A CBOR map entry by integer key.
+fn map_get(map: &Value, key: i64) -> Option<&Value> {
+    map.as_map()?.iter().find_map(|(k, v)| {
+        let k = i128::from(k.as_integer()?);
+        (k == i128::from(key)).then_some(v)
+    })
+}
+
+/// A CBOR map entry by text key.
+fn map_text<'a>(map: &'a Value, key: &str) -> Option<&'a Value> {
+    map.as_map()?
+        .iter()
+        .find_map(|(k, v)| (k.as_text()? == key).then_some(v))
+}
+
+/// The CBOR body of a successful response, parsed by ciborium (neither side's decoder).
+fn response_body(exchange: &Exchange) -> Value {
+    assert_eq!(exchange.response.first(), Some(&0), "status CTAP2_OK");
+    ciborium::from_reader(&exchange.response[1..]).expect("the response body is one CBOR item")
+}
+
+fn verify_es256(key: &VerifyingKey, auth_data: &[u8], client_data_hash: &[u8; 32], der_signature: &[u8]) {
+    let mut signed = auth_data.to_vec();
+    signed.extend_from_slice(client_data_hash);
+    let signature = Signature::from_der(der_signature).expect("an ASN.1 DER ECDSA signature (WebAuthn §6.5.6)");
+    key.verify(&signed, &signature)
+        .expect("the signature verifies over authData || clientDataHash");
+}
+
+fn credential_key(result: &RegisterResult) -> VerifyingKey {
+    let credential = result
+        .att_obj
+        .auth_data
+        .credential_data
+        .as_ref()
+        .expect("attested credential data");
+    assert_eq!(credential.credential_public_key.alg, COSEAlgorithm::ES256);
+    let COSEKeyType::EC2(ec2) = &credential.credential_public_key.key else {
+        panic!("an EC2 credential key, got {:?}", credential.credential_public_key.key);
+    };
+    let point = p256::EncodedPoint::from_affine_coordinates(ec2.x.as_slice().into(), ec2.y.as_slice().into(), false);
+    VerifyingKey::from_encoded_point(&point).expect("a point on P-256")
+}
+
+/// Checks the registration Mozilla parsed against the raw response: flags, RP ID hash, packed
+/// attestation whose signature verifies with the batch certificate's key. Returns the
+/// credential ID and key.
+fn check_registration(
+    device: &VirtualKeyForMozilla,
+    result: &RegisterResult,
+    client_data_hash: &[u8; 32],
+) -> (Vec<u8>, VerifyingKey) {
+    let auth_data = &result.att_obj.auth_data;
+    let expected_flags =
+        AuthenticatorDataFlags::USER_PRESENT | AuthenticatorDataFlags::USER_VERIFIED | AuthenticatorDataFlags::ATTESTED;
+    assert_eq!(auth_data.flags, expected_flags);
+    assert_eq!(
+        auth_data.rp_id_hash.0.as_slice(),
+        Sha256::digest(RP_ID.as_bytes()).as_slice()
+    );
+    let credential_id = auth_data.credential_data.as_ref().unwrap().credential_id.clone();
+    let key = credential_key(result);
+
+    let AttestationStatement::Packed(packed) = &result.att_obj.att_stmt else {
+        panic!("packed attestation, got {:?}", result.att_obj.att_stmt);
+    };
+    assert_eq!(packed.alg, COSEAlgorithm::ES256);
+    let body = response_body(device.last_success(MAKE_CREDENTIAL));
+    assert_eq!(map_get(&body, 1).and_then(Value::as_text), Some("packed"));
+    let raw_auth_data = map_get(&body, 2).and_then(Value::as_bytes).unwrap();
+    let statement = map_get(&body, 3).unwrap();
+    let sig = map_text(statement, "sig").and_then(Value::as_bytes).unwrap();
+    assert_eq!(sig, &packed.sig.0);
+    let x5c = map_text(statement, "x5c").and_then(Value::as_array).unwrap();
+    let certificate = x509_cert::Certificate::from_der(x5c[0].as_bytes().unwrap()).unwrap();
+    let spki = &certificate.tbs_certificate.subject_public_key_info;
+    let batch_key = VerifyingKey::from_sec1_bytes(spki.subject_public_key.raw_bytes()).unwrap();
+    verify_es256(&batch_key, raw_auth_data, client_data_hash, sig);
+    // Mozilla re-serialises the authenticator data it parsed to exactly the bytes the key signed.
+    assert_eq!(auth_data.to_vec(), *raw_auth_data);
+    (credential_id, key)
+}
+
+/// Checks an assertion: flags UP|UV without AT, the signature over the raw authenticator data.
+fn check_assertion(
+    device: &VirtualKeyForMozilla,
+    result: &SignResult,
+    key: &VerifyingKey,
+    client_data_hash: &[u8; 32],
+) {
+    let assertion = &result.assertion;
+    assert_eq!(
+        assertion.auth_data.flags,
+        AuthenticatorDataFlags::USER_PRESENT | AuthenticatorDataFlags::USER_VERIFIED
+    );
+    assert!(assertion.auth_data.credential_data.is_none());
+    assert_eq!(
+        assertion.auth_data.rp_id_hash.0.as_slice(),
+        Sha256::digest(RP_ID.as_bytes()).as_slice()
+    );
+    let body = response_body(device.last_success(GET_ASSERTION));
+    let raw_auth_data = map_get(&body, 2).and_then(Value::as_bytes).unwrap();
+    let signature = map_get(&body, 3).and_then(Value::as_bytes).unwrap();
+    assert_eq!(signature, &assertion.signature);
+    assert_eq!(assertion.auth_data.to_vec(), *raw_auth_data);
+    verify_es256(key, raw_auth_data, client_data_hash, signature);
+}
+
+/// The pinUvAuthProtocol of every clientPIN request Mozilla sent.
+fn client_pin_protocols(device: &VirtualKeyForMozilla) -> Vec<i64> {
+    device
+        .exchanges
+        .iter()
+        .filter(|e| e.request.first() == Some(&CLIENT_PIN))
+        .map(|e| {
+            let body: Value = ciborium::from_reader(&e.request[1..]).unwrap();
+            i64::try_from(map_get(&body, 1).and_then(Value::as_integer).unwrap()).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn mozilla_sets_a_pin_registers_a_passkey_and_signs_with_pin_protocol_2() {
+    let mut device = VirtualKeyForMozilla::new(None);
+    mozilla_sets_pin(&mut device, PIN);
+    assert_eq!(device.get_authenticator_info().unwrap().pin_protocols, Some(vec![2, 1]));
+
+    // Register a discoverable credential with UV; the PIN comes from the front end's prompt.
+    let args = register_args(b"firefox-user-1", ResidentKeyRequirement::Required, None);
+    let client_data_hash = args.client_data_hash;
+    let (result, prompts) = register(&mut device, args, &[PIN]);
+    let registered = result.unwrap();
+    assert_eq!(prompts.first(), Some(&Prompt::PinRequired));
+    assert!(prompts.contains(&Prompt::Presence));
+    assert_eq!(device.touches, 1, "makeCredential waited for one touch");
+    let (credential_id, key) = check_registration(&device, &registered, &client_data_hash);
+    assert_eq!(device.key.discoverable_credential_count(), 1);
+    assert!(client_pin_protocols(&device).iter().all(|p| *p == 2));
+
+    // Sign with it (allow list), PIN passed up front this time.
+    let args = sign_args(std::slice::from_ref(&credential_id), Some(PIN));
+    let client_data_hash = args.client_data_hash;
+    let (result, prompts) = sign(&mut device, args, &[]);
+    let signed = result.unwrap();
+    assert!(!prompts.contains(&Prompt::PinRequired));
+    assert_eq!(signed.assertion.credentials.as_ref().unwrap().id, credential_id);
+    assert!(signed.assertion.auth_data.counter > registered.att_obj.auth_data.counter);
+    check_assertion(&device, &signed, &key, &client_data_hash);
+
+    // Sign again with an empty allow list: the key finds the discoverable credential and
+    // returns its user handle.
+    let args = sign_args(&[], Some(PIN));
+    let client_data_hash = args.client_data_hash;
+    let (result, _) = sign(&mut device, args, &[]);
+    let discovered = result.unwrap();
+    assert_eq!(discovered.assertion.credentials.as_ref().unwrap().id, credential_id);
+    assert_eq!(discovered.assertion.user.as_ref().unwrap().id, b"firefox-user-1");
+    assert!(discovered.assertion.auth_data.counter > signed.assertion.auth_data.counter);
+    check_assertion(&device, &discovered, &key, &client_data_hash);
+
+    // Registering the same credential again is refused after a touch (exclude list, found by
+    // Mozilla's silent pre-flight).
+    let mut args = register_args(b"firefox-user-1", ResidentKeyRequirement::Required, Some(PIN));
+    args.exclude_list = vec![PublicKeyCredentialDescriptor {
+        id: credential_id,
+        transports: vec![],
+    }];
+    let (result, _) = register(&mut device, args, &[]);
+    assert!(
+        matches!(result, Err(AuthenticatorError::CredentialExcluded)),
+        "{result:?}"
+    );
+    assert_eq!(device.key.discoverable_credential_count(), 1);
+}
+
+#[test]
+fn mozilla_uses_pin_protocol_1_for_a_non_resident_credential() {
+    let mut device = VirtualKeyForMozilla::new(Some(vec![1]));
+    mozilla_sets_pin(&mut device, PIN);
+
+    let args = register_args(b"firefox-user-2", ResidentKeyRequirement::Discouraged, Some(PIN));
+    let client_data_hash = args.client_data_hash;
+    let (result, _) = register(&mut device, args, &[]);
+    let registered = result.unwrap();
+    let (credential_id, key) = check_registration(&device, &registered, &client_data_hash);
+    assert_eq!(device.key.discoverable_credential_count(), 0);
+
+    let args = sign_args(std::slice::from_ref(&credential_id), Some(PIN));
+    let client_data_hash = args.client_data_hash;
+    let (result, _) = sign(&mut device, args, &[]);
+    let signed = result.unwrap();
+    assert_eq!(signed.assertion.credentials.as_ref().unwrap().id, credential_id);
+    check_assertion(&device, &signed, &key, &client_data_hash);
+
+    // Every clientPIN request (getKeyAgreement, setPIN, tokens) spoke protocol 1, and the
+    // makeCredential/getAssertion pinUvAuthParams were protocol 1's 16-byte HMACs.
+    let protocols = client_pin_protocols(&device);
+    assert!(protocols.len() >= 4, "{protocols:?}");
+    assert!(protocols.iter().all(|p| *p == 1), "{protocols:?}");
+    for command in [MAKE_CREDENTIAL, GET_ASSERTION] {
+        let request: Value = ciborium::from_reader(&device.last_success(command).request[1..]).unwrap();
+        let (param_key, protocol_key) = if command == MAKE_CREDENTIAL { (8, 9) } else { (6, 7) };
+        assert_eq!(
+            map_get(&request, param_key).and_then(Value::as_bytes).map(Vec::len),
+            Some(16)
+        );
+        assert_eq!(
+            map_get(&request, protocol_key).and_then(Value::as_integer),
+            Some(1.into())
+        );
+    }
+}
+
+#[test]
+fn mozilla_reports_a_wrong_pin_with_the_retries_left_and_recovers() {
+    let mut device = VirtualKeyForMozilla::new(None);
+    mozilla_sets_pin(&mut device, PIN);
+    let (result, _) = register(
+        &mut device,
+        register_args(b"firefox-user-3", ResidentKeyRequirement::Discouraged, Some(PIN)),
+        &[],
+    );
+    let credential_id = result.unwrap().att_obj.auth_data.credential_data.unwrap().credential_id;
+
+    // First a wrong PIN: Mozilla asks the key for getPinRetries and prompts again with 7 left.
+    let (result, prompts) = sign(
+        &mut device,
+        sign_args(std::slice::from_ref(&credential_id), None),
+        &["1357", PIN],
+    );
+    result.unwrap();
+    let pin_prompts: Vec<&Prompt> = prompts.iter().filter(|p| !matches!(p, Prompt::Presence)).collect();
+    assert_eq!(pin_prompts, [&Prompt::PinRequired, &Prompt::InvalidPin(Some(7))]);
+    assert_eq!(device.key.pin_retries(), 8, "the correct PIN restores the retries");
+
+    // With no PIN left to give, the operation stops and no assertion is made.
+    let before = device.exchanges.len();
+    let (result, prompts) = sign(&mut device, sign_args(&[credential_id], None), &["1357"]);
+    assert!(matches!(result, Err(AuthenticatorError::CancelledByUser)), "{result:?}");
+    assert_eq!(prompts.last(), Some(&Prompt::InvalidPin(Some(7))));
+    assert!(device.exchanges[before..]
+        .iter()
+        .all(|e| e.request.first() != Some(&GET_ASSERTION) || e.response.first() != Some(&0)));
+}
+
+#[test]
+fn mozilla_changes_the_pin_and_the_old_one_stops_working() {
+    let mut device = VirtualKeyForMozilla::new(None);
+    mozilla_sets_pin(&mut device, PIN);
+    let new_pin = "97531";
+
+    let secret = device.establish_shared_secret(&|| true).unwrap();
+    let info = device.get_authenticator_info().unwrap().clone();
+    let (old_pin, changed_pin) = (Pin::new(PIN), Pin::new(new_pin));
+    let change = ChangeExistingPin::new(&info, &secret, &old_pin, &changed_pin).unwrap();
+    device.send_cbor(&change).unwrap();
+
+    // The old PIN is now wrong (CTAP2_ERR_PIN_INVALID, one retry used) ...
+    let secret = device.establish_shared_secret(&|| true).unwrap();
+    let old = device.send_cbor(&GetPinToken::new(&secret, &Pin::new(PIN)));
+    assert!(
+        matches!(
+            old,
+            Err(HIDError::Command(CommandError::StatusCode(StatusCode::PinInvalid, _)))
+        ),
+        "{old:?}"
+    );
+    assert_eq!(device.key.pin_retries(), 7);
+
+    // ... and the new one registers and signs.
+    let (result, _) = register(
+        &mut device,
+        register_args(b"firefox-user-4", ResidentKeyRequirement::Discouraged, Some(new_pin)),
+        &[],
+    );
+    let registered = result.unwrap();
+    let key = credential_key(&registered);
+    let credential_id = registered.att_obj.auth_data.credential_data.unwrap().credential_id;
+    let args = sign_args(&[credential_id], Some(new_pin));
+    let client_data_hash = args.client_data_hash;
+    let (result, _) = sign(&mut device, args, &[]);
+    check_assertion(&device, &result.unwrap(), &key, &client_data_hash);
+    assert_eq!(device.key.pin_retries(), 8);
+}
+
+#[test]
+fn a_user_name_of_null_from_mozilla_is_refused_as_the_wrong_type() {
+    let mut device = VirtualKeyForMozilla::new(None);
+    mozilla_sets_pin(&mut device, PIN);
+    let mut args = register_args(b"firefox-user-5", ResidentKeyRequirement::Discouraged, Some(PIN));
+    args.user.name = None;
+    let (result, _) = register(&mut device, args, &[]);
+
+    // authenticator 0.5 serialises an absent user name as `"name": null` (its
+    // PublicKeyCredentialUserEntity has no skip_serializing_if on `name`), where CTAP 2.1 §6.1
+    // allows only a text string or no member at all. The key refuses the request with
+    // CTAP2_ERR_CBOR_UNEXPECTED_TYPE rather than guessing, and creates nothing. (Firefox itself
+    // always has a name: WebAuthn L3 §5.4.3 makes it a required member.)
+    let exchange = device.exchanges.last().unwrap();
+    assert_eq!(exchange.request.first(), Some(&MAKE_CREDENTIAL));
+    let request: Value = ciborium::from_reader(&exchange.request[1..]).unwrap();
+    let user = map_get(&request, 3).unwrap();
+    assert_eq!(map_text(user, "name"), Some(&Value::Null));
+    assert_eq!(exchange.response, [0x11]);
+    assert!(
+        matches!(
+            result,
+            Err(AuthenticatorError::HIDError(HIDError::Command(
+                CommandError::StatusCode(StatusCode::CBORUnexpectedType, _)
+            )))
+        ),
+        "{result:?}"
+    );
+    assert_eq!(device.touches, 0);
+}
