@@ -583,3 +583,59 @@ fn none_conveyance_keeps_self_attestation_only_with_a_zero_aaguid() -> TestResul
     assert_eq!(map_get(&object, "fmt").and_then(Value::as_text), Some("none"));
     Ok(())
 }
+
+/// Request options as webauthn-rs serves them, and the assertion in the shape its
+/// `PublicKeyCredential` reads (rawId, response.authenticatorData / clientDataJSON /
+/// signature / userHandle, type, clientExtensionResults through its alias).
+#[test]
+fn webauthn_rs_style_request_and_assertion_shape() -> TestResult {
+    let mut key = client("rs-auth", 24);
+    let mut ui = TestUi::default();
+    let options = creation(json!({"authenticatorSelection": {"residentKey": "required"}}))?;
+    let reg = register(&mut key, &options, ORIGIN, &mut ui, soon())?;
+    let served = format!(
+        r#"{{"publicKey":{{"challenge":"q83vEjRWeJCrze8SNFZ4kA","timeout":300000,"rpId":"example.com",
+        "allowCredentials":[{{"type":"public-key","id":"{}"}}],"userVerification":"preferred",
+        "extensions":{{"uvm":true}}}},"mediation":null}}"#,
+        reg.id
+    );
+    let options: RequestOptionsJson = serde_json::from_str::<Wrapped<_>>(&served)?.into_inner();
+    let auth = authenticate(&mut key, &options, ORIGIN, &mut ui, soon())?;
+
+    #[derive(serde::Deserialize)]
+    struct PublicKeyCredential {
+        id: String,
+        #[serde(rename = "rawId")]
+        raw_id: String,
+        response: AssertionRaw,
+        #[serde(rename = "type")]
+        type_: String,
+        #[serde(default, alias = "clientExtensionResults")]
+        extensions: serde_json::Value,
+    }
+    #[derive(serde::Deserialize)]
+    struct AssertionRaw {
+        #[serde(rename = "authenticatorData")]
+        authenticator_data: String,
+        #[serde(rename = "clientDataJSON")]
+        client_data_json: String,
+        signature: String,
+        #[serde(rename = "userHandle")]
+        user_handle: Option<String>,
+    }
+    let theirs: PublicKeyCredential = serde_json::from_str(&serde_json::to_string(&auth)?)?;
+    assert_eq!(theirs.id, reg.id);
+    assert_eq!(b64(&theirs.raw_id)?, reg.raw_id.0);
+    assert_eq!(theirs.type_, "public-key");
+    assert_eq!(theirs.extensions, json!({}));
+    assert_eq!(theirs.response.user_handle.map(|h| b64(&h)).transpose()?, Some(b"user-1".to_vec()));
+    let (x, y) = credential_point(&reg)?;
+    verify_es256(
+        &x,
+        &y,
+        &b64(&theirs.response.authenticator_data)?,
+        &b64(&theirs.response.client_data_json)?,
+        &b64(&theirs.response.signature)?,
+    )?;
+    Ok(())
+}
