@@ -2,9 +2,10 @@
 //! encrypted under the credential's largeBlobKey (§12.3), found through credential
 //! management.
 
+use keydesk_ctap::cbor::{decode, encode, FromCbor, ToCbor, Value};
 use keydesk_ctap::commands::{
-    large_blob_set_auth_message, parse_large_blob_array, serialize_large_blob_array, EmptyResponse,
-    GetInfoResponse, LargeBlobEntry, LargeBlobsRequest, LargeBlobsResponse, Permissions,
+    large_blob_set_auth_message, EmptyResponse, GetInfoResponse, LargeBlobEntry, LargeBlobsRequest,
+    LargeBlobsResponse, Permissions,
 };
 use keydesk_ctap_crypto::large_blob::{self, LargeBlobError, LargeBlobKey};
 use keydesk_transport::Device;
@@ -31,7 +32,7 @@ const DEFAULT_MAX_ARRAY: u32 = 1024;
 /// the stored array failed its checksum; it then counts as empty, §6.10.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LargeBlobArrayInfo {
-    /// Entries in the array (of any credential).
+    /// Entries in the array (of any credential, including ones this client cannot read).
     pub entries: usize,
     /// Serialized size in bytes, checksum included.
     pub size: usize,
@@ -39,6 +40,44 @@ pub struct LargeBlobArrayInfo {
     pub max_size: u32,
     /// The checksum matched.
     pub valid: bool,
+}
+
+/// One element of the large-blob array: an entry this client can try to decrypt, or anything
+/// else another platform stored, kept as is when the array is rewritten.
+#[derive(Debug, Clone)]
+enum Element {
+    Entry(LargeBlobEntry),
+    Foreign(Value),
+}
+
+/// The elements of a serialized array; `None` when its checksum or CBOR is broken (the array
+/// then counts as empty, §6.10.3).
+fn parse_array(serialized: &[u8]) -> Option<Vec<Element>> {
+    let cbor = large_blob::open_serialized_array(serialized).ok()?;
+    let value = decode(cbor).ok()?;
+    let items = value.as_array()?;
+    Some(
+        items
+            .iter()
+            .map(
+                |item| match LargeBlobEntry::from_cbor(item, "largeBlobArray entry") {
+                    Ok(entry) => Element::Entry(entry),
+                    Err(_) => Element::Foreign(item.clone()),
+                },
+            )
+            .collect(),
+    )
+}
+
+fn serialize_array(elements: &[Element]) -> Vec<u8> {
+    let items = elements
+        .iter()
+        .map(|e| match e {
+            Element::Entry(entry) => entry.to_cbor(),
+            Element::Foreign(value) => value.clone(),
+        })
+        .collect();
+    large_blob::seal_serialized_array(&encode(&Value::Array(items)))
 }
 
 fn max_fragment(info: &GetInfoResponse) -> u32 {
@@ -131,12 +170,12 @@ impl<D: Device> Client<D> {
         }
     }
 
-    /// The entries of the array; one failing its checksum counts as empty (§6.10.3).
-    fn large_blob_entries(&mut self) -> Result<(Vec<LargeBlobEntry>, usize, bool), Error> {
+    /// The elements of the array; one failing its checksum counts as empty (§6.10.3).
+    fn large_blob_entries(&mut self) -> Result<(Vec<Element>, usize, bool), Error> {
         let raw = self.read_large_blob_array()?;
-        match parse_large_blob_array(&raw) {
-            Ok(entries) => Ok((entries, raw.len(), true)),
-            Err(_) => Ok((Vec::new(), raw.len(), false)),
+        match parse_array(&raw) {
+            Some(elements) => Ok((elements, raw.len(), true)),
+            None => Ok((Vec::new(), raw.len(), false)),
         }
     }
 
@@ -177,7 +216,10 @@ impl<D: Device> Client<D> {
         let max = usize::try_from(max_array(&info))
             .unwrap_or(usize::MAX)
             .saturating_mul(64);
-        for entry in &entries {
+        for entry in entries.iter().filter_map(|e| match e {
+            Element::Entry(entry) => Some(entry),
+            Element::Foreign(_) => None,
+        }) {
             match large_blob::decrypt_entry(&key, &to_crypto(entry), max) {
                 Ok(data) => return Ok(Some(data)),
                 Err(LargeBlobError::DecryptionFailed) => continue,
@@ -225,19 +267,24 @@ impl<D: Device> Client<D> {
         let key = blob_key(&credential)?;
         let (entries, _, _) = self.large_blob_entries()?;
         let before = entries.len();
-        let mut kept: Vec<LargeBlobEntry> = entries
+        let mut kept: Vec<Element> = entries
             .into_iter()
-            .filter(|e| large_blob::decrypt_entry(&key, &to_crypto(e), usize::MAX).is_err())
+            .filter(|e| match e {
+                Element::Entry(entry) => {
+                    large_blob::decrypt_entry(&key, &to_crypto(entry), usize::MAX).is_err()
+                }
+                Element::Foreign(_) => true,
+            })
             .collect();
         let removed = kept.len() < before;
         if let Some(data) = data {
             let sealed = large_blob::encrypt_entry(&key, data, &mut OsRng)
                 .map_err(|e| Error::InvalidInput(format!("large blob: {e}")))?;
-            kept.push(from_crypto(sealed)?);
+            kept.push(Element::Entry(from_crypto(sealed)?));
         } else if !removed {
             return Ok(false);
         }
-        let serialized = serialize_large_blob_array(&kept);
+        let serialized = serialize_array(&kept);
         if serialized.len() > usize::try_from(max_array(&info)).unwrap_or(usize::MAX) {
             return Err(Error::LargeBlobStorageFull);
         }
@@ -257,5 +304,38 @@ impl<D: Device> Client<D> {
             offset = offset.saturating_add(u32::try_from(chunk.len()).unwrap_or(u32::MAX));
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn foreign_elements_survive_a_rewrite() {
+        let entry = LargeBlobEntry {
+            ciphertext: vec![1; 20],
+            nonce: [2; 12],
+            orig_size: 5,
+        };
+        let foreign = Value::Map(vec![(Value::text("vendor"), Value::Unsigned(7))]);
+        let serialized = serialize_array(&[
+            Element::Entry(entry.clone()),
+            Element::Foreign(foreign.clone()),
+        ]);
+        let parsed = parse_array(&serialized).unwrap_or_default();
+        assert_eq!(parsed.len(), 2);
+        assert!(matches!(&parsed[0], Element::Entry(e) if *e == entry));
+        assert!(matches!(&parsed[1], Element::Foreign(v) if *v == foreign));
+        // The empty array of a fresh key, and a broken checksum.
+        assert_eq!(
+            parse_array(&large_blob::INITIAL_SERIALIZED_ARRAY).map(|e| e.len()),
+            Some(0)
+        );
+        let mut broken = serialized;
+        if let Some(last) = broken.last_mut() {
+            *last ^= 1;
+        }
+        assert!(parse_array(&broken).is_none());
     }
 }
