@@ -49,6 +49,9 @@
 //!   reset_guide() -> manage::ResetGuide; reset(ui) right after the key was replugged
 //! ```
 //!
+//! Errors: [`Error`]'s Display says what to do next; [`Error::code`] and
+//! [`Error::to_report`] give a stable code and a serializable [`ErrorReport`] for `--json`.
+//!
 //! Every method sends its messages through the one device; the client is not thread-safe
 //! by design (one key, one conversation). It performs no IO beyond the device except
 //! sleeping between U2F touch polls.
