@@ -36,6 +36,11 @@ use authenticator::{
     StatusUpdate,
 };
 use ciborium::Value;
+use keydesk_ctap::auth_data::AuthDataFlags;
+use keydesk_ctap::entities::{CredentialDescriptor, UserEntity};
+use keydesk_ctap_client::{Client, GetAssertionArgs, Interaction, PinRequest, UserVerification};
+use keydesk_transport::{Device, DeviceDescriptor, DeviceId, Message, TransportError, TransportKind, Watch};
+use keydesk_virtual_key::bio::NextMatch;
 use keydesk_virtual_key::{AttestationMode, Authenticator, Config, KeyRng, PresencePolicy, Reply};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
@@ -70,6 +75,7 @@ struct VirtualKeyForMozilla {
     pin_protocols_shown: Option<Vec<u64>>,
     exchanges: Vec<Exchange>,
     touches: usize,
+    descriptor: DeviceDescriptor,
 }
 
 impl VirtualKeyForMozilla {
@@ -88,6 +94,12 @@ impl VirtualKeyForMozilla {
             pin_protocols_shown,
             exchanges: Vec::new(),
             touches: 0,
+            descriptor: DeviceDescriptor {
+                id: DeviceId("virtual:mozilla-peer".into()),
+                transport: TransportKind::Internal,
+                product: "KeyDesk virtual key".into(),
+                simulated: true,
+            },
         }
     }
 
@@ -185,6 +197,38 @@ impl FidoDevice for VirtualKeyForMozilla {
     }
     fn set_shared_secret(&mut self, secret: SharedSecret) {
         self.shared_secret = Some(secret);
+    }
+}
+
+/// The same key behind our own transport seam, so our host can prepare it (fingerprints) and
+/// use what Mozilla created.
+impl Device for VirtualKeyForMozilla {
+    fn descriptor(&self) -> &DeviceDescriptor {
+        &self.descriptor
+    }
+
+    fn transact(&mut self, message: Message<'_>, _watch: &mut dyn Watch) -> Result<Vec<u8>, TransportError> {
+        match message {
+            Message::Ctap2(request) => Ok(self.answer(request)),
+            Message::Ctap1(_) => Err(TransportError::Unsupported("CTAP1/U2F in this test")),
+        }
+    }
+}
+
+/// Our host's front end: it knows the PIN and picks the first account.
+#[derive(Debug, Default)]
+struct OurUi {
+    pin_requests: usize,
+}
+
+impl Interaction for OurUi {
+    fn touch_needed(&mut self) {}
+    fn pin_needed(&mut self, _request: &PinRequest) -> Option<keydesk_ctap_client::Pin> {
+        self.pin_requests += 1;
+        Some(keydesk_ctap_client::Pin::new(PIN))
+    }
+    fn choose_credential(&mut self, _users: &[UserEntity]) -> Option<usize> {
+        Some(0)
     }
 }
 
@@ -417,17 +461,22 @@ fn check_assertion(
     verify_es256(key, raw_auth_data, client_data_hash, signature);
 }
 
-/// The pinUvAuthProtocol of every clientPIN request Mozilla sent.
-fn client_pin_protocols(device: &VirtualKeyForMozilla) -> Vec<i64> {
-    device
-        .exchanges
+/// Member `key` of every clientPIN request sent from exchange `from` on: 1 is
+/// pinUvAuthProtocol, 2 the subCommand (CTAP 2.1 §6.5.2).
+fn client_pin_members(device: &VirtualKeyForMozilla, from: usize, key: i64) -> Vec<i64> {
+    device.exchanges[from..]
         .iter()
         .filter(|e| e.request.first() == Some(&CLIENT_PIN))
         .map(|e| {
             let body: Value = ciborium::from_reader(&e.request[1..]).unwrap();
-            i64::try_from(map_get(&body, 1).and_then(Value::as_integer).unwrap()).unwrap()
+            i64::try_from(map_get(&body, key).and_then(Value::as_integer).unwrap()).unwrap()
         })
         .collect()
+}
+
+/// The pinUvAuthProtocol of every clientPIN request sent.
+fn client_pin_protocols(device: &VirtualKeyForMozilla) -> Vec<i64> {
+    client_pin_members(device, 0, 1)
 }
 
 #[test]
@@ -623,4 +672,67 @@ fn a_user_name_of_null_from_mozilla_is_refused_as_the_wrong_type() {
         "{result:?}"
     );
     assert_eq!(device.touches, 0);
+}
+
+#[test]
+fn mozilla_verifies_with_a_fingerprint_and_our_host_signs_with_its_credential() {
+    // Our host sets the PIN and enrolls a fingerprint on the key.
+    let mut client = Client::new(VirtualKeyForMozilla::new(None));
+    client.set_pin(&keydesk_ctap_client::Pin::new(PIN)).unwrap();
+    client
+        .enroll_fingerprint(Some("right index"), None, &mut OurUi::default())
+        .unwrap();
+    let mut device = client.into_device();
+
+    // Mozilla sees built-in UV with pinUvAuthToken, so it asks the sensor rather than the user
+    // for a PIN. The first finger does not match: Mozilla reports it and tries again.
+    device.init().unwrap();
+    let options = &device.get_authenticator_info().unwrap().options;
+    assert_eq!(
+        (options.user_verification, options.pin_uv_auth_token),
+        (Some(true), Some(true))
+    );
+    device.key.sensor_mut().set_next_match(NextMatch::NoMatch);
+    let from = device.exchanges.len();
+    let args = register_args(b"firefox-user-6", ResidentKeyRequirement::Required, None);
+    let client_data_hash = args.client_data_hash;
+    let (result, prompts) = register(&mut device, args, &[]);
+    let registered = result.unwrap();
+    assert!(
+        !prompts
+            .iter()
+            .any(|p| matches!(p, Prompt::PinRequired | Prompt::InvalidPin(_))),
+        "{prompts:?}"
+    );
+    assert!(
+        prompts
+            .iter()
+            .any(|p| matches!(p, Prompt::Other(s) if s.contains("InvalidUv"))),
+        "{prompts:?}"
+    );
+    // Tokens only through getPinUvAuthTokenUsingUvWithPermissions (subCommand 0x06), twice.
+    let subcommands = client_pin_members(&device, from, 2);
+    assert_eq!(subcommands.iter().filter(|c| **c == 0x06).count(), 2, "{subcommands:?}");
+    assert!(!subcommands.iter().any(|c| matches!(c, 0x05 | 0x09)), "{subcommands:?}");
+    let (credential_id, key) = check_registration(&device, &registered, &client_data_hash);
+
+    // Our host signs with the credential Mozilla created; its signature verifies with the key
+    // Mozilla parsed from the attestation.
+    let mut client = Client::new(device);
+    let mut ui = OurUi::default();
+    let args = GetAssertionArgs {
+        rp_id: RP_ID.into(),
+        client_data_hash: Sha256::digest(b"our host signs").into(),
+        allow_list: vec![CredentialDescriptor::public_key(credential_id.clone())],
+        extensions: None,
+        user_presence: true,
+        user_verification: UserVerification::Required,
+        hmac_secret_salts: None,
+    };
+    let assertion = client.get_assertion(&args, &mut ui).unwrap().response;
+    assert_eq!(assertion.credential.as_ref().unwrap().id, credential_id);
+    let flags = assertion.authenticator_data().unwrap().flags;
+    assert_eq!(flags, AuthDataFlags(AuthDataFlags::UP | AuthDataFlags::UV));
+    verify_es256(&key, &assertion.auth_data, &args.client_data_hash, &assertion.signature);
+    assert_eq!(ui.pin_requests, 0, "our host used the fingerprint too");
 }

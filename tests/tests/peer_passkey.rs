@@ -41,6 +41,7 @@ use sha2::{Digest, Sha256};
 const RP_ID: &str = "passkey.example";
 const AAGUID: [u8; 16] = *b"1Password-peer!!";
 const ES256: i64 = -7;
+const EDDSA: i64 = -8;
 /// passkey-authenticator marks every credential backup eligible and backed up (a synced
 /// passkey, WebAuthn L3 §6.1 flags BE and BS).
 const SYNCED: u8 = AuthDataFlags::BE | AuthDataFlags::BS;
@@ -457,19 +458,39 @@ fn make_and_check(
     (credential_id, key)
 }
 
+/// Options as sent: (option ID, value) in wire order.
+type SentOptions = Vec<(String, bool)>;
+
+/// Member `key` of an encoded request (command byte + CBOR map).
+fn request_member(request: &[u8], key: i64) -> Option<ciborium::Value> {
+    let body: ciborium::Value = ciborium::from_reader(&request[1..]).unwrap();
+    let (_, value) = body
+        .into_map()
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k.as_integer() == Some(key.into()))?;
+    Some(value)
+}
+
+/// The options map (member `options_key`) of an encoded request.
+fn options_in(request: &[u8], options_key: i64) -> Option<SentOptions> {
+    let options = request_member(request, options_key)?;
+    let entries = options.as_map()?.iter();
+    Some(
+        entries
+            .map(|(k, v)| (k.as_text().unwrap().to_owned(), v.as_bool().unwrap()))
+            .collect(),
+    )
+}
+
+/// The length of the credential list in member `key` of an encoded request.
+fn list_length(request: &[u8], key: i64) -> Option<usize> {
+    Some(request_member(request, key)?.as_array()?.len())
+}
+
 /// The options map our client sent with the last request of `command`.
-fn sent_options(device: &PasskeyDevice, command: u8, options_key: i64) -> Option<Vec<(String, bool)>> {
-    let request: ciborium::Value = ciborium::from_reader(&device.last(command).request[1..]).unwrap();
-    let options = request
-        .as_map()?
-        .iter()
-        .find(|(k, _)| k.as_integer() == Some(options_key.into()))?
-        .1
-        .as_map()?
-        .iter()
-        .map(|(k, v)| (k.as_text().unwrap().to_owned(), v.as_bool().unwrap()))
-        .collect();
-    Some(options)
+fn sent_options(device: &PasskeyDevice, command: u8, options_key: i64) -> Option<SentOptions> {
+    options_in(&device.last(command).request, options_key)
 }
 
 #[test]
@@ -536,6 +557,31 @@ fn our_host_makes_a_non_resident_es256_credential_and_signs_with_built_in_uv() {
         verification: true,
     };
     assert_eq!(checks, [expected("new credential"), expected("existing credential")]);
+}
+
+#[test]
+fn our_host_gets_an_eddsa_credential_when_the_rp_prefers_it() {
+    let (mut client, _) = client();
+    let mut args = make_credential_args(b"heidi", false, UserVerification::Preferred);
+    args.pub_key_cred_params = vec![
+        CredentialParameters::public_key(EDDSA),
+        CredentialParameters::public_key(ES256),
+    ];
+    let response = client.make_credential(&args, &mut Ui::default()).unwrap();
+    let attested = response.authenticator_data().unwrap().attested_credential.unwrap();
+    let CoseKey::Ed25519 { x } = attested.public_key else {
+        panic!(
+            "passkey honours the RP's first choice, EdDSA: got {:?}",
+            attested.public_key
+        );
+    };
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&x).unwrap();
+
+    let args = get_assertion_args(&[&attested.credential_id], UserVerification::Preferred);
+    let assertion = client.get_assertion(&args, &mut Ui::default()).unwrap().response;
+    let signature = ed25519_dalek::Signature::from_slice(&assertion.signature).unwrap();
+    let signed = [assertion.auth_data.as_slice(), &args.client_data_hash].concat();
+    key.verify_strict(&signed, &signature).unwrap();
 }
 
 #[test]
@@ -634,6 +680,53 @@ fn an_excluded_credential_is_refused_and_unknown_credentials_are_not_found() {
     elsewhere.rp_id = "other.example".into();
     let result = client.get_assertion(&elsewhere, &mut Ui::default());
     assert!(matches!(result, Err(Error::NoCredentials)), "{result:?}");
+}
+
+#[test]
+fn our_host_probes_long_lists_one_credential_at_a_time() {
+    // passkey reports no maxCredentialCountInList, so lists hold one credential (CTAP 2.1 §6.4
+    // default) and our client finds the right one with silent probes (up=false) first.
+    let (mut client, asked) = client();
+    let args = make_credential_args(b"ivan", false, UserVerification::Preferred);
+    let (credential_id, key) = make_and_check(
+        &mut client,
+        &args,
+        AuthDataFlags::UP | AuthDataFlags::UV | AuthDataFlags::AT,
+    );
+    let unknown: &[u8] = b"credential-of-another-key";
+
+    let args = get_assertion_args(&[unknown, &credential_id], UserVerification::Preferred);
+    let from = client.device_mut().exchanges.len();
+    let assertion = client.get_assertion(&args, &mut Ui::default()).unwrap().response;
+    verify_es256(&key, &assertion.auth_data, &args.client_data_hash, &assertion.signature);
+    // getAssertion members: 3 allowList, 5 options (CTAP 2.1 §6.2).
+    let sent: Vec<(Option<usize>, Option<SentOptions>)> = client.device_mut().exchanges[from..]
+        .iter()
+        .map(|e| (list_length(&e.request, 3), options_in(&e.request, 5)))
+        .collect();
+    let silent = Some(vec![("up".to_owned(), false)]);
+    let verified = Some(vec![("uv".to_owned(), true)]);
+    assert_eq!(
+        sent,
+        [(Some(1), silent.clone()), (Some(1), silent), (Some(1), verified)]
+    );
+    let checks = asked.lock().unwrap().clone();
+    let probes: Vec<bool> = checks[1..].iter().map(|c| c.presence).collect();
+    assert_eq!(probes, [false, false, true], "{checks:?}");
+
+    // The same for a long exclude list: only the credential found on this key is sent.
+    let mut again = make_credential_args(b"ivan", false, UserVerification::Preferred);
+    again.exclude_list = vec![
+        CredentialDescriptor::public_key(unknown.to_vec()),
+        CredentialDescriptor::public_key(credential_id.clone()),
+    ];
+    let result = client.make_credential(&again, &mut Ui::default());
+    assert!(matches!(result, Err(Error::CredentialExcluded)), "{result:?}");
+    // makeCredential member 5: excludeList.
+    assert_eq!(
+        list_length(&client.device_mut().last(MAKE_CREDENTIAL).request, 5),
+        Some(1)
+    );
 }
 
 #[test]
