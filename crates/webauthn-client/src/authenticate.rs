@@ -13,14 +13,16 @@ use keydesk_transport::Device;
 
 use crate::base64url::{Base64Url, SecretBase64Url};
 use crate::client_data::{CeremonyType, CollectedClientData};
-use crate::common::{attachment, ctap_descriptors, find_held_credential, user_verification, DeadlineUi};
+use crate::common::{
+    attachment, ctap_descriptors, find_held_credential, user_verification, DeadlineUi,
+};
 use crate::error::WebAuthnError;
 use crate::options::{ClientExtensionInputsJson, PrfValuesJson, RequestOptionsJson};
 use crate::origin::CallerOrigin;
 use crate::register::check_auth_data;
 use crate::response::{
-    AssertionResponseJson, AuthenticationResponseJson, ClientExtensionOutputsJson,
-    LargeBlobOutput, PrfOutput, PrfResultsJson,
+    AssertionResponseJson, AuthenticationResponseJson, ClientExtensionOutputsJson, LargeBlobOutput,
+    PrfOutput, PrfResultsJson,
 };
 
 /// The hmac-secret salts for PRF inputs (§10.1.4: salt = SHA-256("WebAuthn PRF" || 0 || x)).
@@ -36,10 +38,15 @@ fn validate_extensions(
     inputs: &ClientExtensionInputsJson,
     allow: &[CredentialDescriptor],
 ) -> Result<(), WebAuthnError> {
-    if let Some(by_credential) = inputs.prf.as_ref().and_then(|p| p.eval_by_credential.as_ref()) {
+    if let Some(by_credential) = inputs
+        .prf
+        .as_ref()
+        .and_then(|p| p.eval_by_credential.as_ref())
+    {
         if !by_credential.is_empty() && allow.is_empty() {
             return Err(WebAuthnError::InvalidOptions(
-                "prf.evalByCredential needs allowCredentials (NotSupportedError, §10.1.4)".to_owned(),
+                "prf.evalByCredential needs allowCredentials (NotSupportedError, §10.1.4)"
+                    .to_owned(),
             ));
         }
         for key in by_credential.keys() {

@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use keydesk_ctap::commands::{GetAssertionRequest, GetAssertionResponse, GetInfoResponse, RequestOptions};
+use keydesk_ctap::commands::{
+    GetAssertionRequest, GetAssertionResponse, GetInfoResponse, RequestOptions,
+};
 use keydesk_ctap::entities::{CredentialDescriptor, UserEntity, PUBLIC_KEY};
 use keydesk_ctap_client::{Client, EnrollProgress, Interaction, Pin, PinRequest, UserVerification};
 use keydesk_transport::{Device, TransportKind};
@@ -179,8 +181,11 @@ pub fn find_held_credential<D: Device>(
         .and_then(|n| usize::try_from(n).ok())
         .unwrap_or(1)
         .max(1);
-    let usable: Vec<CredentialDescriptor> =
-        list.iter().filter(|d| d.id.len() <= max_id).cloned().collect();
+    let usable: Vec<CredentialDescriptor> = list
+        .iter()
+        .filter(|d| d.id.len() <= max_id)
+        .cloned()
+        .collect();
     for batch in usable.chunks(max_count) {
         let mut probe = GetAssertionRequest::new(rp_id, *client_data_hash);
         probe.allow_list = Some(batch.to_vec());

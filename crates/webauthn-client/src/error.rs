@@ -46,9 +46,9 @@ impl WebAuthnError {
     /// The DOMException name a browser would use (§5.1.3 / §5.1.4 / §6.3).
     pub fn dom_exception_name(&self) -> &'static str {
         match self {
-            WebAuthnError::Origin(OriginError::Unparsable { .. } | OriginError::NotAnOrigin { .. }) => {
-                "NotAllowedError"
-            }
+            WebAuthnError::Origin(
+                OriginError::Unparsable { .. } | OriginError::NotAnOrigin { .. },
+            ) => "NotAllowedError",
             WebAuthnError::Origin(_) => "SecurityError",
             WebAuthnError::InvalidOptions(_) => "TypeError",
             WebAuthnError::NoSupportedAlgorithm(_) => "NotSupportedError",

@@ -25,7 +25,7 @@
 //! #     ui: &mut dyn keydesk_ctap_client::Interaction,
 //! #     json: &str,
 //! # ) -> Result<String, Box<dyn std::error::Error>> {
-//! let options: CreationOptionsJson = serde_json::from_str::<Wrapped<_>>(json)?.into_inner();
+//! let options = parse_creation_options(json)?;
 //! let deadline = ceremony_deadline(options.timeout, std::time::Instant::now());
 //! let credential = register(client, &options, "https://example.com", ui, deadline)?;
 //! Ok(serde_json::to_string(&credential)?) // POST this to the relying party
@@ -51,9 +51,10 @@ pub use client_data::{ccd_string, CeremonyType, CollectedClientData};
 pub use common::{ceremony_deadline, user_verification, DEFAULT_TIMEOUT};
 pub use error::WebAuthnError;
 pub use options::{
-    AuthenticatorSelectionJson, ClientExtensionInputsJson, CreationOptionsJson,
-    CredentialDescriptorJson, LargeBlobInputsJson, PrfInputsJson, PrfValuesJson,
-    PubKeyCredParamJson, RequestOptionsJson, RpEntityJson, UserEntityJson, Wrapped,
+    parse_creation_options, parse_request_options, AuthenticatorSelectionJson,
+    ClientExtensionInputsJson, CreationOptionsJson, CredentialDescriptorJson, LargeBlobInputsJson,
+    PrfInputsJson, PrfValuesJson, PubKeyCredParamJson, RequestOptionsJson, RpEntityJson,
+    UserEntityJson, Wrapped,
 };
 pub use origin::{is_registrable_domain_suffix_or_equal, CallerOrigin, OriginError};
 pub use register::register;

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::base64url::Base64Url;
+use crate::error::WebAuthnError;
 
 /// PublicKeyCredentialRpEntity (§5.4.2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,6 +205,7 @@ pub struct RequestOptionsJson {
 
 /// webauthn-rs and other servers wrap the options as `{"publicKey": {...}}`
 /// (CredentialCreationOptions / CredentialRequestOptions); this unwraps either form.
+/// [`parse_creation_options`] / [`parse_request_options`] do the same with precise errors.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Wrapped<T> {
@@ -225,4 +227,31 @@ impl<T> Wrapped<T> {
             Wrapped::Bare(options) => options,
         }
     }
+}
+
+fn parse_options<T: serde::de::DeserializeOwned>(
+    json: &str,
+    what: &str,
+) -> Result<T, WebAuthnError> {
+    let value: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| WebAuthnError::InvalidOptions(format!("{what} are not JSON: {e}")))?;
+    let inner = match value {
+        serde_json::Value::Object(mut map) if map.contains_key("publicKey") => {
+            map.remove("publicKey").unwrap_or_default()
+        }
+        other => other,
+    };
+    serde_json::from_value(inner).map_err(|e| WebAuthnError::InvalidOptions(format!("{what}: {e}")))
+}
+
+/// Parses PublicKeyCredentialCreationOptionsJSON, bare or wrapped in `{"publicKey": ...}`;
+/// the error names the member that is wrong.
+pub fn parse_creation_options(json: &str) -> Result<CreationOptionsJson, WebAuthnError> {
+    parse_options(json, "the registration options")
+}
+
+/// Parses PublicKeyCredentialRequestOptionsJSON, bare or wrapped in `{"publicKey": ...}`;
+/// the error names the member that is wrong.
+pub fn parse_request_options(json: &str) -> Result<RequestOptionsJson, WebAuthnError> {
+    parse_options(json, "the sign-in options")
 }

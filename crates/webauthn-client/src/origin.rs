@@ -35,7 +35,9 @@ pub enum OriginError {
         part: &'static str,
     },
     /// Only https (and http on localhost) can use WebAuthn.
-    #[error("{origin} is not a secure context: WebAuthn needs https (plain http only on localhost)")]
+    #[error(
+        "{origin} is not a secure context: WebAuthn needs https (plain http only on localhost)"
+    )]
     InsecureOrigin {
         /// The serialized origin.
         origin: String,
@@ -131,7 +133,9 @@ impl CallerOrigin {
                 domain: domain.to_owned(),
                 serialized,
             }),
-            Host::Ipv4(_) | Host::Ipv6(_) => Err(OriginError::IpAddressOrigin { origin: serialized }),
+            Host::Ipv4(_) | Host::Ipv6(_) => {
+                Err(OriginError::IpAddressOrigin { origin: serialized })
+            }
         }
     }
 

@@ -4,13 +4,13 @@
 use std::time::Instant;
 
 use keydesk_ctap::auth_data::{rp_id_hash, AuthenticatorData};
-use keydesk_ctap::cose::{ALG_ES256};
+use keydesk_ctap::commands::GetInfoResponse;
+use keydesk_ctap::cose::ALG_ES256;
 use keydesk_ctap::entities::{CredentialParameters, RpEntity, UserEntity, PUBLIC_KEY};
 use keydesk_ctap::extensions::{
     CredProtect, HmacSecretOutput, MakeCredentialExtensions, CRED_PROTECT, HMAC_SECRET,
     LARGE_BLOB_KEY, MIN_PIN_LENGTH,
 };
-use keydesk_ctap::commands::GetInfoResponse;
 use keydesk_ctap::extensions::{HmacSecretInput, HMAC_SECRET_MC};
 use keydesk_ctap_client::{Client, Interaction, MakeCredentialArgs, UserVerification};
 use keydesk_ctap_crypto::hmac_secret::{self, prf_salt, HmacSecretSalts};
@@ -20,6 +20,7 @@ use rand_core::OsRng;
 
 use crate::attestation::{attestation_object, convey, subject_public_key_info, Conveyance};
 use crate::base64url::Base64Url;
+use crate::base64url::SecretBase64Url;
 use crate::client_data::{CeremonyType, CollectedClientData};
 use crate::common::{attachment, ctap_descriptors, transports, user_verification, DeadlineUi};
 use crate::error::WebAuthnError;
@@ -29,7 +30,6 @@ use crate::response::{
     AttestationResponseJson, ClientExtensionOutputsJson, CredPropsOutput, LargeBlobOutput,
     PrfOutput, PrfResultsJson, RegistrationResponseJson,
 };
-use crate::base64url::SecretBase64Url;
 
 /// RS256, in the spec's default pubKeyCredParams (§5.1.3 step 10).
 const ALG_RS256: i64 = -257;
@@ -73,9 +73,10 @@ fn algorithms(
             .collect()
     };
     let supported = |alg: &i64| {
-        info.algorithms
-            .as_ref()
-            .is_none_or(|list| list.iter().any(|p| p.cred_type == PUBLIC_KEY && p.alg == *alg))
+        info.algorithms.as_ref().is_none_or(|list| {
+            list.iter()
+                .any(|p| p.cred_type == PUBLIC_KEY && p.alg == *alg)
+        })
     };
     let usable: Vec<CredentialParameters> = requested
         .iter()
@@ -86,7 +87,11 @@ fn algorithms(
         let names: Vec<String> = requested.iter().map(i64::to_string).collect();
         return Err(WebAuthnError::NoSupportedAlgorithm(format!(
             "COSE algorithms {}",
-            if names.is_empty() { "(none of type public-key)".to_owned() } else { names.join(", ") }
+            if names.is_empty() {
+                "(none of type public-key)".to_owned()
+            } else {
+                names.join(", ")
+            }
         )));
     }
     Ok(usable)
@@ -206,7 +211,9 @@ fn register_inner<D: Device>(
     let transport = client.descriptor().transport;
     let device_attachment = attachment(transport);
     let selection = options.authenticator_selection.clone().unwrap_or_default();
-    if let Some(wanted @ ("platform" | "cross-platform")) = selection.authenticator_attachment.as_deref() {
+    if let Some(wanted @ ("platform" | "cross-platform")) =
+        selection.authenticator_attachment.as_deref()
+    {
         if wanted != device_attachment {
             return Err(WebAuthnError::RequirementNotMet(format!(
                 "the site wants a {wanted} authenticator and this one is {device_attachment}"
@@ -235,9 +242,12 @@ fn register_inner<D: Device>(
         authenticator_extensions(options.extensions.as_ref(), &info, resident_key)?;
     let prf_at_create = prf_eval_at_create(client, options, &info, &mut extensions)?;
 
-    let client_data =
-        CollectedClientData::new(CeremonyType::Create, &options.challenge.0, caller.serialized())
-            .to_json();
+    let client_data = CollectedClientData::new(
+        CeremonyType::Create,
+        &options.challenge.0,
+        caller.serialized(),
+    )
+    .to_json();
     let client_data_hash = CollectedClientData::hash(&client_data);
 
     let mut user = UserEntity::new(options.user.id.0.clone());
@@ -258,7 +268,9 @@ fn register_inner<D: Device>(
     };
     let made = client.make_credential(&args, ui).map_err(|e| match e {
         keydesk_ctap_client::Error::Ctap(keydesk_ctap::StatusCode::UnsupportedAlgorithm) => {
-            WebAuthnError::NoSupportedAlgorithm("the key refused every algorithm offered".to_owned())
+            WebAuthnError::NoSupportedAlgorithm(
+                "the key refused every algorithm offered".to_owned(),
+            )
         }
         other => other.into(),
     })?;
@@ -279,8 +291,12 @@ fn register_inner<D: Device>(
         &made.attestation,
         &credential.aaguid,
     );
-    let mut outputs =
-        extension_outputs(&requested, &auth_data, resident_key, made.large_blob_key.is_some());
+    let mut outputs = extension_outputs(
+        &requested,
+        &auth_data,
+        resident_key,
+        made.large_blob_key.is_some(),
+    );
     if let (Some((shared, count)), Some(prf)) = (prf_at_create, outputs.prf.as_mut()) {
         prf.results = prf_results_at_create(&auth_data, &shared, count)?;
     }
@@ -336,7 +352,9 @@ fn extension_outputs(
     let ext = auth_data.extensions.clone().unwrap_or_default();
     let hmac_created = matches!(ext.hmac_secret, Some(HmacSecretOutput::Created(true)));
     ClientExtensionOutputsJson {
-        cred_props: requested.cred_props.then_some(CredPropsOutput { rk: resident_key }),
+        cred_props: requested
+            .cred_props
+            .then_some(CredPropsOutput { rk: resident_key }),
         prf: requested.prf.then_some(PrfOutput {
             enabled: Some(hmac_created),
             results: None,
@@ -400,7 +418,11 @@ fn prf_results_at_create(
     shared: &SharedSecret,
     count: usize,
 ) -> Result<Option<PrfResultsJson>, WebAuthnError> {
-    let Some(encrypted) = auth_data.extensions.as_ref().and_then(|e| e.hmac_secret_mc.as_ref()) else {
+    let Some(encrypted) = auth_data
+        .extensions
+        .as_ref()
+        .and_then(|e| e.hmac_secret_mc.as_ref())
+    else {
         return Ok(None);
     };
     let outputs = hmac_secret::decrypt_output(shared, encrypted, count)

@@ -55,16 +55,23 @@ impl Interaction for Watcher<'_> {
 /// Waits for a touch on one key: authenticatorSelection on CTAP 2.1 keys; on older keys a
 /// makeCredential with an empty pinUvAuthParam, which CTAP 2.1 §6.1 step 1 (and 2.0 keys
 /// in practice) answer after a touch with PIN_NOT_SET / PIN_INVALID, creating nothing.
-fn wait_for_touch<D: Device>(client: &mut Client<D>, ui: &mut dyn Interaction) -> Result<(), Error> {
+fn wait_for_touch<D: Device>(
+    client: &mut Client<D>,
+    ui: &mut dyn Interaction,
+) -> Result<(), Error> {
     let info = client.ctap2_info()?.clone();
     if info.supports_version(versions::FIDO_2_1) || info.supports_version(versions::FIDO_2_1_PRE) {
-        return client.send::<_, EmptyResponse>(&SelectionRequest, ui).map(drop);
+        return client
+            .send::<_, EmptyResponse>(&SelectionRequest, ui)
+            .map(drop);
     }
     let mut probe = MakeCredentialRequest::new(
         [0; 32],
         RpEntity::new(".dummy"),
         UserEntity::new(vec![1]),
-        vec![CredentialParameters::public_key(keydesk_ctap::cose::ALG_ES256)],
+        vec![CredentialParameters::public_key(
+            keydesk_ctap::cose::ALG_ES256,
+        )],
     );
     probe.pin_uv_auth_param = Some(Vec::new());
     probe.pin_uv_auth_protocol = Some(1);
@@ -165,7 +172,13 @@ pub fn register_on_any<D: Device>(
             wanted.as_deref().is_none_or(|w| w == kind)
         })
         .collect();
-    let chosen = pick(clients, &mut candidates, ui, deadline, "for the attachment the site wants")?;
+    let chosen = pick(
+        clients,
+        &mut candidates,
+        ui,
+        deadline,
+        "for the attachment the site wants",
+    )?;
     let response = register(&mut clients[chosen], options, origin, ui, deadline)?;
     Ok((chosen, response))
 }
@@ -193,7 +206,10 @@ pub fn authenticate_on_any<D: Device>(
             .iter()
             .copied()
             .filter(|&i| {
-                matches!(find_held_credential(&mut clients[i], &rp_id, &hash, &allow), Ok(Some(_)))
+                matches!(
+                    find_held_credential(&mut clients[i], &rp_id, &hash, &allow),
+                    Ok(Some(_))
+                )
             })
             .collect();
         if !holding.is_empty() {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use keydesk_ctap::cbor::{decode, Value};
 use keydesk_transport::TransportKind;
 use keydesk_webauthn_client::{
-    authenticate, authenticate_on_any, register, register_on_any, select_by_touch, find_named,
+    authenticate, authenticate_on_any, find_named, register, register_on_any, select_by_touch,
     CreationOptionsJson, OriginError, RegistrationResponseJson, RequestOptionsJson, WebAuthnError,
     Wrapped,
 };
@@ -68,27 +68,53 @@ fn register_and_authenticate_verified_independently() -> TestResult {
     let reg = register(&mut client, &options, ORIGIN, &mut ui, soon())?;
 
     // Identity and JSON shape.
-    assert_eq!(reg.id, keydesk_webauthn_client::Base64Url::encode(&reg.raw_id.0));
+    assert_eq!(
+        reg.id,
+        keydesk_webauthn_client::Base64Url::encode(&reg.raw_id.0)
+    );
     assert_eq!(reg.cred_type, "public-key");
-    assert_eq!(reg.authenticator_attachment.as_deref(), Some("cross-platform"));
-    assert_eq!(reg.response.transports, vec!["nfc".to_owned(), "usb".to_owned()]);
+    assert_eq!(
+        reg.authenticator_attachment.as_deref(),
+        Some("cross-platform")
+    );
+    assert_eq!(
+        reg.response.transports,
+        vec!["nfc".to_owned(), "usb".to_owned()]
+    );
     assert_eq!(reg.response.public_key_algorithm, -7);
-    assert_eq!(reg.client_extension_results.cred_props.map(|p| p.rk), Some(false));
+    assert_eq!(
+        reg.client_extension_results.cred_props.map(|p| p.rk),
+        Some(false)
+    );
     assert!(ui.touches >= 1);
 
     // clientDataJSON as the server sees it.
     let client_data: serde_json::Value = serde_json::from_slice(&reg.response.client_data_json.0)?;
     assert_eq!(client_data["type"], "webauthn.create");
-    assert_eq!(client_data["challenge"], "Y2hhbGxlbmdlLWZvci1yZWdpc3RyYXRpb24");
+    assert_eq!(
+        client_data["challenge"],
+        "Y2hhbGxlbmdlLWZvci1yZWdpc3RyYXRpb24"
+    );
     assert_eq!(client_data["origin"], ORIGIN);
     assert_eq!(client_data["crossOrigin"], false);
 
     // The attestation object: "none" conveyance replaced the batch attestation, the
     // authenticator data is the one the key produced, the AAGUID is kept (L3).
     let object = decode(&reg.response.attestation_object.0)?;
-    assert_eq!(map_get(&object, "fmt").and_then(Value::as_text), Some("none"));
-    assert_eq!(map_get(&object, "attStmt").and_then(Value::as_map).map(<[_]>::len), Some(0));
-    assert_eq!(map_get(&object, "authData").and_then(Value::as_bytes), Some(&reg.response.authenticator_data.0[..]));
+    assert_eq!(
+        map_get(&object, "fmt").and_then(Value::as_text),
+        Some("none")
+    );
+    assert_eq!(
+        map_get(&object, "attStmt")
+            .and_then(Value::as_map)
+            .map(<[_]>::len),
+        Some(0)
+    );
+    assert_eq!(
+        map_get(&object, "authData").and_then(Value::as_bytes),
+        Some(&reg.response.authenticator_data.0[..])
+    );
     let auth_data = parse_auth_data(&reg.response.authenticator_data.0)?;
     assert_eq!(auth_data.rp_id_hash, sha256(RP_ID.as_bytes()));
     assert_eq!(auth_data.flags & 0x01, 0x01, "UP");
@@ -111,7 +137,13 @@ fn register_and_authenticate_verified_independently() -> TestResult {
     assert_eq!(parsed.rp_id_hash, sha256(RP_ID.as_bytes()));
     assert_eq!(parsed.flags & 0x01, 0x01);
     assert!(parsed.counter > auth_data.counter);
-    verify_es256(&x, &y, &auth.response.authenticator_data.0, &auth.response.client_data_json.0, &auth.response.signature.0)?;
+    verify_es256(
+        &x,
+        &y,
+        &auth.response.authenticator_data.0,
+        &auth.response.client_data_json.0,
+        &auth.response.signature.0,
+    )?;
     let client_data: serde_json::Value = serde_json::from_slice(&auth.response.client_data_json.0)?;
     assert_eq!(client_data["type"], "webauthn.get");
     assert_eq!(client_data["challenge"], "c2lnbi1pbi1jaGFsbGVuZ2U");
@@ -119,7 +151,14 @@ fn register_and_authenticate_verified_independently() -> TestResult {
     // A tampered clientDataJSON does not verify: the check above can fail.
     let mut tampered = auth.response.client_data_json.0.clone();
     tampered.push(b' ');
-    assert!(verify_es256(&x, &y, &auth.response.authenticator_data.0, &tampered, &auth.response.signature.0).is_err());
+    assert!(verify_es256(
+        &x,
+        &y,
+        &auth.response.authenticator_data.0,
+        &tampered,
+        &auth.response.signature.0
+    )
+    .is_err());
     Ok(())
 }
 
@@ -129,16 +168,36 @@ fn responses_serialize_with_the_spec_member_names() -> TestResult {
     let mut ui = TestUi::default();
     let reg = register(&mut client, &creation(json!({}))?, ORIGIN, &mut ui, soon())?;
     let value = serde_json::to_value(&reg)?;
-    for key in ["id", "rawId", "response", "authenticatorAttachment", "clientExtensionResults", "type"] {
+    for key in [
+        "id",
+        "rawId",
+        "response",
+        "authenticatorAttachment",
+        "clientExtensionResults",
+        "type",
+    ] {
         assert!(value.get(key).is_some(), "missing {key} in {value}");
     }
-    for key in ["clientDataJSON", "authenticatorData", "transports", "publicKey", "publicKeyAlgorithm", "attestationObject"] {
-        assert!(value["response"].get(key).is_some(), "missing response.{key}");
+    for key in [
+        "clientDataJSON",
+        "authenticatorData",
+        "transports",
+        "publicKey",
+        "publicKeyAlgorithm",
+        "attestationObject",
+    ] {
+        assert!(
+            value["response"].get(key).is_some(),
+            "missing response.{key}"
+        );
     }
     // base64url without padding everywhere.
     let text = value.to_string();
     assert!(!text.contains('='), "{text}");
-    assert!(!text.contains('+') && !text.contains('/') || text.contains("https://"), "{text}");
+    assert!(
+        !text.contains('+') && !text.contains('/') || text.contains("https://"),
+        "{text}"
+    );
     // Round trip.
     let back: RegistrationResponseJson = serde_json::from_value(value)?;
     assert_eq!(back, reg);
@@ -147,9 +206,15 @@ fn responses_serialize_with_the_spec_member_names() -> TestResult {
     let auth = authenticate(&mut client, &options, ORIGIN, &mut ui, soon())?;
     let value = serde_json::to_value(&auth)?;
     for key in ["clientDataJSON", "authenticatorData", "signature"] {
-        assert!(value["response"].get(key).is_some(), "missing response.{key}");
+        assert!(
+            value["response"].get(key).is_some(),
+            "missing response.{key}"
+        );
     }
-    assert!(value["response"].get("userHandle").is_none(), "absent, not null");
+    assert!(
+        value["response"].get("userHandle").is_none(),
+        "absent, not null"
+    );
     assert_eq!(value["clientExtensionResults"], json!({}));
     Ok(())
 }
@@ -160,18 +225,37 @@ fn phishing_origin_is_refused_before_the_key_is_touched() -> TestResult {
     let mut ui = TestUi::default();
     let mut options = creation(json!({}))?;
     options.rp.id = Some("bank.com".to_owned());
-    let error = register(&mut client, &options, "https://evil.example", &mut ui, soon()).err();
+    let error = register(
+        &mut client,
+        &options,
+        "https://evil.example",
+        &mut ui,
+        soon(),
+    )
+    .err();
     assert!(
-        matches!(error, Some(WebAuthnError::Origin(OriginError::RpIdNotAllowed { .. }))),
+        matches!(
+            error,
+            Some(WebAuthnError::Origin(OriginError::RpIdNotAllowed { .. }))
+        ),
         "{error:?}"
     );
     let message = error.map(|e| e.to_string()).unwrap_or_default();
-    assert!(message.starts_with("https://evil.example asked for a passkey for bank.com: refused"), "{message}");
+    assert!(
+        message.starts_with("https://evil.example asked for a passkey for bank.com: refused"),
+        "{message}"
+    );
     let mut get = request(json!({}))?;
     get.rp_id = Some("bank.com".to_owned());
     let error = authenticate(&mut client, &get, "https://evil.example", &mut ui, soon()).err();
     assert_eq!(error.map(|e| e.dom_exception_name()), Some("SecurityError"));
-    assert_eq!(client.device_mut().touches_asked.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(
+        client
+            .device_mut()
+            .touches_asked
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
     assert_eq!(ui.touches, 0);
     Ok(())
 }
@@ -191,8 +275,14 @@ fn exclude_list_reports_already_registered_and_creates_nothing() -> TestResult {
         ],
     }))?;
     let error = register(&mut key, &again, ORIGIN, &mut ui, soon()).err();
-    assert!(matches!(error, Some(WebAuthnError::AlreadyRegistered)), "{error:?}");
-    assert_eq!(error.map(|e| e.dom_exception_name()), Some("InvalidStateError"));
+    assert!(
+        matches!(error, Some(WebAuthnError::AlreadyRegistered)),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.map(|e| e.dom_exception_name()),
+        Some("InvalidStateError")
+    );
     assert_eq!(key.device_mut().key.discoverable_credential_count(), stored);
 
     // Another key does not hold it: registration goes ahead there.
@@ -216,13 +306,28 @@ fn allow_list_picks_the_key_that_holds_the_credential() -> TestResult {
     let (chosen, auth) = authenticate_on_any(&mut clients, &options, ORIGIN, &mut ui, soon())?;
     assert_eq!(chosen, 1);
     assert_eq!(auth.raw_id, reg.raw_id);
-    let stranger_touches = clients[0].device_mut().touches_asked.load(std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(stranger_touches, 0, "the key without the credential never blinked");
+    let stranger_touches = clients[0]
+        .device_mut()
+        .touches_asked
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        stranger_touches, 0,
+        "the key without the credential never blinked"
+    );
 
     // Directly on the stranger: refused without asking for a touch.
     let error = authenticate(&mut clients[0], &options, ORIGIN, &mut ui, soon()).err();
-    assert!(matches!(error, Some(WebAuthnError::NoCredentials)), "{error:?}");
-    assert_eq!(clients[0].device_mut().touches_asked.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(
+        matches!(error, Some(WebAuthnError::NoCredentials)),
+        "{error:?}"
+    );
+    assert_eq!(
+        clients[0]
+            .device_mut()
+            .touches_asked
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
     Ok(())
 }
 
@@ -235,18 +340,30 @@ fn discoverable_credential_with_required_uv_and_user_handle() -> TestResult {
         "extensions": {"credProps": true},
     }))?;
     let reg = register(&mut key, &options, ORIGIN, &mut ui, soon())?;
-    assert_eq!(reg.client_extension_results.cred_props.map(|p| p.rk), Some(true));
+    assert_eq!(
+        reg.client_extension_results.cred_props.map(|p| p.rk),
+        Some(true)
+    );
     let parsed = parse_auth_data(&reg.response.authenticator_data.0)?;
     assert_eq!(parsed.flags & 0x05, 0x05, "UP and UV");
     assert!(!ui.pin_requests.is_empty());
 
     let options = request(json!({"userVerification": "required"}))?;
     let auth = authenticate(&mut key, &options, ORIGIN, &mut ui, soon())?;
-    assert_eq!(auth.response.user_handle.map(|h| h.0), Some(b"user-1".to_vec()));
+    assert_eq!(
+        auth.response.user_handle.map(|h| h.0),
+        Some(b"user-1".to_vec())
+    );
     let parsed = parse_auth_data(&auth.response.authenticator_data.0)?;
     assert_eq!(parsed.flags & 0x05, 0x05);
     let (x, y) = credential_point(&reg)?;
-    verify_es256(&x, &y, &auth.response.authenticator_data.0, &auth.response.client_data_json.0, &auth.response.signature.0)?;
+    verify_es256(
+        &x,
+        &y,
+        &auth.response.authenticator_data.0,
+        &auth.response.client_data_json.0,
+        &auth.response.signature.0,
+    )?;
     Ok(())
 }
 
@@ -267,12 +384,18 @@ fn prf_outputs_are_consistent_between_registration_and_assertions() -> TestResul
     let mut ui = TestUi::default();
     let reg = register(
         &mut key,
-        &creation(json!({"extensions": {"prf": {"eval": {"first": "c2FsdC1h", "second": "c2FsdC1i"}}}}))?,
+        &creation(
+            json!({"extensions": {"prf": {"eval": {"first": "c2FsdC1h", "second": "c2FsdC1i"}}}}),
+        )?,
         ORIGIN,
         &mut ui,
         soon(),
     )?;
-    let prf = reg.client_extension_results.prf.clone().ok_or("no prf output")?;
+    let prf = reg
+        .client_extension_results
+        .prf
+        .clone()
+        .ok_or("no prf output")?;
     assert_eq!(prf.enabled, Some(true));
     // Evaluated at creation through hmac-secret-mc.
     let at_create = prf.results.ok_or("no prf results at creation")?;
@@ -287,7 +410,10 @@ fn prf_outputs_are_consistent_between_registration_and_assertions() -> TestResul
         let auth = authenticate(&mut key, &options, ORIGIN, &mut ui, soon())?;
         let prf = auth.client_extension_results.prf.ok_or("no prf output")?;
         let results = prf.results.ok_or("no prf results")?;
-        Ok((results.first.0.clone(), results.second.as_ref().map(|s| s.0.clone())))
+        Ok((
+            results.first.0.clone(),
+            results.second.as_ref().map(|s| s.0.clone()),
+        ))
     };
     let (a1, none) = results(json!({"prf": {"eval": {"first": "c2FsdC1h"}}}))?;
     assert_eq!(a1.len(), 32);
@@ -306,9 +432,14 @@ fn prf_outputs_are_consistent_between_registration_and_assertions() -> TestResul
     let (b2, _) = results(by_credential)?;
     assert_eq!(b2, b);
     // evalByCredential without allowCredentials is refused (NotSupportedError in a browser).
-    let bad = request(json!({"extensions": {"prf": {"evalByCredential": {reg.id.clone(): {"first": "eA"}}}}}))?;
+    let bad = request(
+        json!({"extensions": {"prf": {"evalByCredential": {reg.id.clone(): {"first": "eA"}}}}}),
+    )?;
     let error = authenticate(&mut key, &bad, ORIGIN, &mut ui, soon()).err();
-    assert!(matches!(error, Some(WebAuthnError::InvalidOptions(_))), "{error:?}");
+    assert!(
+        matches!(error, Some(WebAuthnError::InvalidOptions(_))),
+        "{error:?}"
+    );
     Ok(())
 }
 
@@ -327,9 +458,13 @@ fn cred_protect_required_hides_the_credential_without_uv() -> TestResult {
         soon(),
     )?;
     let allow = json!([{"type": "public-key", "id": reg.id}]);
-    let discouraged = request(json!({"allowCredentials": allow, "userVerification": "discouraged"}))?;
+    let discouraged =
+        request(json!({"allowCredentials": allow, "userVerification": "discouraged"}))?;
     let error = authenticate(&mut key, &discouraged, ORIGIN, &mut ui, soon()).err();
-    assert!(matches!(error, Some(WebAuthnError::NoCredentials)), "{error:?}");
+    assert!(
+        matches!(error, Some(WebAuthnError::NoCredentials)),
+        "{error:?}"
+    );
     let preferred = request(json!({"allowCredentials": allow}))?;
     let auth = authenticate(&mut key, &preferred, ORIGIN, &mut ui, soon())?;
     assert_eq!(auth.raw_id, reg.raw_id);
@@ -342,7 +477,10 @@ fn cred_protect_required_hides_the_credential_without_uv() -> TestResult {
         soon(),
     )
     .err();
-    assert!(matches!(error, Some(WebAuthnError::InvalidOptions(_))), "{error:?}");
+    assert!(
+        matches!(error, Some(WebAuthnError::InvalidOptions(_))),
+        "{error:?}"
+    );
     Ok(())
 }
 
@@ -360,14 +498,33 @@ fn large_blob_is_written_and_read_back() -> TestResult {
         &mut ui,
         soon(),
     )?;
-    assert_eq!(reg.client_extension_results.large_blob.as_ref().and_then(|l| l.supported), Some(true));
+    assert_eq!(
+        reg.client_extension_results
+            .large_blob
+            .as_ref()
+            .and_then(|l| l.supported),
+        Some(true)
+    );
     let allow = json!([{"type": "public-key", "id": reg.id}]);
-    let write = request(json!({"allowCredentials": allow, "extensions": {"largeBlob": {"write": "aGVsbG8gYmxvYg"}}}))?;
+    let write = request(
+        json!({"allowCredentials": allow, "extensions": {"largeBlob": {"write": "aGVsbG8gYmxvYg"}}}),
+    )?;
     let auth = authenticate(&mut key, &write, ORIGIN, &mut ui, soon())?;
-    assert_eq!(auth.client_extension_results.large_blob.as_ref().and_then(|l| l.written), Some(true));
-    let read = request(json!({"allowCredentials": allow, "extensions": {"largeBlob": {"read": true}}}))?;
+    assert_eq!(
+        auth.client_extension_results
+            .large_blob
+            .as_ref()
+            .and_then(|l| l.written),
+        Some(true)
+    );
+    let read =
+        request(json!({"allowCredentials": allow, "extensions": {"largeBlob": {"read": true}}}))?;
     let auth = authenticate(&mut key, &read, ORIGIN, &mut ui, soon())?;
-    let blob = auth.client_extension_results.large_blob.and_then(|l| l.blob).ok_or("no blob")?;
+    let blob = auth
+        .client_extension_results
+        .large_blob
+        .and_then(|l| l.blob)
+        .ok_or("no blob")?;
     assert_eq!(blob.0, b"hello blob");
 
     // A non-discoverable credential cannot have one: "required" is refused.
@@ -379,7 +536,10 @@ fn large_blob_is_written_and_read_back() -> TestResult {
         soon(),
     )
     .err();
-    assert!(matches!(error, Some(WebAuthnError::RequirementNotMet(_))), "{error:?}");
+    assert!(
+        matches!(error, Some(WebAuthnError::RequirementNotMet(_))),
+        "{error:?}"
+    );
     Ok(())
 }
 
@@ -387,9 +547,18 @@ fn large_blob_is_written_and_read_back() -> TestResult {
 fn attestation_direct_is_passed_through() -> TestResult {
     let mut key = client("att", 13);
     let mut ui = TestUi::default();
-    let reg = register(&mut key, &creation(json!({"attestation": "direct"}))?, ORIGIN, &mut ui, soon())?;
+    let reg = register(
+        &mut key,
+        &creation(json!({"attestation": "direct"}))?,
+        ORIGIN,
+        &mut ui,
+        soon(),
+    )?;
     let object = decode(&reg.response.attestation_object.0)?;
-    assert_eq!(map_get(&object, "fmt").and_then(Value::as_text), Some("packed"));
+    assert_eq!(
+        map_get(&object, "fmt").and_then(Value::as_text),
+        Some("packed")
+    );
     let statement = map_get(&object, "attStmt").ok_or("no attStmt")?;
     assert!(map_get(statement, "x5c").is_some());
     assert!(map_get(statement, "sig").is_some());
@@ -408,7 +577,10 @@ fn algorithm_order_and_unsupported_algorithms() -> TestResult {
     assert_eq!(reg.response.public_key.map(|k| k.0.len()), Some(44));
     let rsa_only = creation(json!({"pubKeyCredParams": [{"type": "public-key", "alg": -257}]}))?;
     let error = register(&mut key, &rsa_only, ORIGIN, &mut ui, soon()).err();
-    assert_eq!(error.map(|e| e.dom_exception_name()), Some("NotSupportedError"));
+    assert_eq!(
+        error.map(|e| e.dom_exception_name()),
+        Some("NotSupportedError")
+    );
     // An empty list means the spec's default (ES256, RS256).
     let defaults = creation(json!({"pubKeyCredParams": []}))?;
     let reg = register(&mut key, &defaults, ORIGIN, &mut ui, soon())?;
@@ -420,10 +592,19 @@ fn algorithm_order_and_unsupported_algorithms() -> TestResult {
 fn attachment_requirement_is_enforced() -> TestResult {
     let mut key = client("usb", 15);
     let mut ui = TestUi::default();
-    let platform = creation(json!({"authenticatorSelection": {"authenticatorAttachment": "platform"}}))?;
+    let platform =
+        creation(json!({"authenticatorSelection": {"authenticatorAttachment": "platform"}}))?;
     let error = register(&mut key, &platform, ORIGIN, &mut ui, soon()).err();
-    assert!(matches!(error, Some(WebAuthnError::RequirementNotMet(_))), "{error:?}");
-    let mut internal = keydesk_ctap_client::Client::new(VirtualDevice::new("this-computer", config(), 16, TransportKind::Internal));
+    assert!(
+        matches!(error, Some(WebAuthnError::RequirementNotMet(_))),
+        "{error:?}"
+    );
+    let mut internal = keydesk_ctap_client::Client::new(VirtualDevice::new(
+        "this-computer",
+        config(),
+        16,
+        TransportKind::Internal,
+    ));
     let reg = register(&mut internal, &platform, ORIGIN, &mut ui, soon())?;
     assert_eq!(reg.authenticator_attachment.as_deref(), Some("platform"));
     assert!(reg.response.transports.contains(&"internal".to_owned()));
@@ -440,12 +621,27 @@ fn timeout_and_cancel_stop_a_waiting_key() -> TestResult {
     key.device_mut().touch = TouchMode::Never;
     let mut ui = TestUi::default();
     let started = Instant::now();
-    let error = register(&mut key, &creation(json!({}))?, ORIGIN, &mut ui, Instant::now() + Duration::from_millis(150)).err();
+    let error = register(
+        &mut key,
+        &creation(json!({}))?,
+        ORIGIN,
+        &mut ui,
+        Instant::now() + Duration::from_millis(150),
+    )
+    .err();
     assert!(matches!(error, Some(WebAuthnError::Timeout)), "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
-    assert_eq!(key.device_mut().cancelled.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(
+        key.device_mut()
+            .cancelled
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
 
-    let mut ui = TestUi { cancel_now: true, ..TestUi::default() };
+    let mut ui = TestUi {
+        cancel_now: true,
+        ..TestUi::default()
+    };
     let error = register(&mut key, &creation(json!({}))?, ORIGIN, &mut ui, soon()).err();
     assert!(matches!(error, Some(WebAuthnError::Cancelled)), "{error:?}");
     Ok(())
@@ -471,7 +667,12 @@ fn the_first_key_touched_is_selected_and_the_others_cancelled() -> TestResult {
     for c in &mut clients {
         c.device_mut().touch = TouchMode::Never;
     }
-    let error = select_by_touch(&mut clients, &mut ui, Instant::now() + Duration::from_millis(100)).err();
+    let error = select_by_touch(
+        &mut clients,
+        &mut ui,
+        Instant::now() + Duration::from_millis(100),
+    )
+    .err();
     assert!(matches!(error, Some(WebAuthnError::Timeout)), "{error:?}");
     Ok(())
 }
@@ -519,9 +720,18 @@ fn webauthn_rs_style_options_are_accepted() -> TestResult {
     assert_eq!(theirs.id, theirs.raw_id);
     assert_eq!(b64(&theirs.raw_id)?, reg.raw_id.0);
     assert_eq!(theirs.type_, "public-key");
-    assert_eq!(b64(&theirs.response.attestation_object)?, reg.response.attestation_object.0);
-    assert_eq!(b64(&theirs.response.client_data_json)?, reg.response.client_data_json.0);
-    assert_eq!(theirs.response.transports, Some(vec!["nfc".to_owned(), "usb".to_owned()]));
+    assert_eq!(
+        b64(&theirs.response.attestation_object)?,
+        reg.response.attestation_object.0
+    );
+    assert_eq!(
+        b64(&theirs.response.client_data_json)?,
+        reg.response.client_data_json.0
+    );
+    assert_eq!(
+        theirs.response.transports,
+        Some(vec!["nfc".to_owned(), "usb".to_owned()])
+    );
     assert_eq!(theirs.extensions, json!({"credProps": {"rk": false}}));
     Ok(())
 }
@@ -562,25 +772,45 @@ fn none_conveyance_keeps_self_attestation_only_with_a_zero_aaguid() -> TestResul
         attestation: AttestationMode::SelfAttestation,
         ..config()
     };
-    let mut key = keydesk_ctap_client::Client::new(VirtualDevice::new("self", zero, 22, TransportKind::Usb));
+    let mut key =
+        keydesk_ctap_client::Client::new(VirtualDevice::new("self", zero, 22, TransportKind::Usb));
     let reg = register(&mut key, &creation(json!({}))?, ORIGIN, &mut ui, soon())?;
     let object = decode(&reg.response.attestation_object.0)?;
-    assert_eq!(map_get(&object, "fmt").and_then(Value::as_text), Some("packed"));
+    assert_eq!(
+        map_get(&object, "fmt").and_then(Value::as_text),
+        Some("packed")
+    );
     let statement = map_get(&object, "attStmt").ok_or("no attStmt")?;
     assert!(map_get(statement, "x5c").is_none());
     // The self signature verifies over authData || clientDataHash with the credential key.
-    let sig = map_get(statement, "sig").and_then(Value::as_bytes).ok_or("no sig")?;
+    let sig = map_get(statement, "sig")
+        .and_then(Value::as_bytes)
+        .ok_or("no sig")?;
     let (x, y) = credential_point(&reg)?;
-    verify_es256(&x, &y, &reg.response.authenticator_data.0, &reg.response.client_data_json.0, sig)?;
+    verify_es256(
+        &x,
+        &y,
+        &reg.response.authenticator_data.0,
+        &reg.response.client_data_json.0,
+        sig,
+    )?;
 
     let named = keydesk_virtual_key::Config {
         attestation: AttestationMode::SelfAttestation,
         ..config()
     };
-    let mut key = keydesk_ctap_client::Client::new(VirtualDevice::new("self2", named, 23, TransportKind::Usb));
+    let mut key = keydesk_ctap_client::Client::new(VirtualDevice::new(
+        "self2",
+        named,
+        23,
+        TransportKind::Usb,
+    ));
     let reg = register(&mut key, &creation(json!({}))?, ORIGIN, &mut ui, soon())?;
     let object = decode(&reg.response.attestation_object.0)?;
-    assert_eq!(map_get(&object, "fmt").and_then(Value::as_text), Some("none"));
+    assert_eq!(
+        map_get(&object, "fmt").and_then(Value::as_text),
+        Some("none")
+    );
     Ok(())
 }
 
@@ -628,7 +858,10 @@ fn webauthn_rs_style_request_and_assertion_shape() -> TestResult {
     assert_eq!(b64(&theirs.raw_id)?, reg.raw_id.0);
     assert_eq!(theirs.type_, "public-key");
     assert_eq!(theirs.extensions, json!({}));
-    assert_eq!(theirs.response.user_handle.map(|h| b64(&h)).transpose()?, Some(b"user-1".to_vec()));
+    assert_eq!(
+        theirs.response.user_handle.map(|h| b64(&h)).transpose()?,
+        Some(b"user-1".to_vec())
+    );
     let (x, y) = credential_point(&reg)?;
     verify_es256(
         &x,

@@ -15,9 +15,13 @@ fn b64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
 #[test]
 fn matches_a_browser_get_vector_byte_for_byte() -> TestResult {
     let challenge: Vec<u8> = (0xa1..=0xc0).collect();
-    assert_eq!(b64("oaKjpKWmp6ipqqusra6vsLGys7S1tre4ubq7vL2-v8A")?, challenge);
+    assert_eq!(
+        b64("oaKjpKWmp6ipqqusra6vsLGys7S1tre4ubq7vL2-v8A")?,
+        challenge
+    );
     let expected = b64("eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoib2FLanBLV21wNmlwcXF1c3JhNnZzTEd5czdTMXRyZTR1YnE3dkwyLXY4QSIsIm9yaWdpbiI6Imh0dHA6Ly9sb2NhbGhvc3QiLCJjcm9zc09yaWdpbiI6ZmFsc2V9")?;
-    let ours = CollectedClientData::new(CeremonyType::Get, &challenge, "http://localhost").to_json();
+    let ours =
+        CollectedClientData::new(CeremonyType::Get, &challenge, "http://localhost").to_json();
     assert_eq!(String::from_utf8(ours)?, String::from_utf8(expected)?);
     Ok(())
 }
@@ -26,7 +30,12 @@ fn matches_a_browser_get_vector_byte_for_byte() -> TestResult {
 /// own examples of the limited verification algorithm.
 #[test]
 fn create_member_order_and_hash() -> TestResult {
-    let json = CollectedClientData::new(CeremonyType::Create, b"climb the mountain", "https://example.org").to_json();
+    let json = CollectedClientData::new(
+        CeremonyType::Create,
+        b"climb the mountain",
+        "https://example.org",
+    )
+    .to_json();
     let text = String::from_utf8(json.clone())?;
     assert_eq!(
         text,
@@ -58,7 +67,13 @@ fn ccd_to_string_escapes_only_what_the_spec_says() {
     ccd_string(&mut out, "a\"b\\c/d\u{0}\u{1f}\n\té€😀\u{7f}");
     // '/' and DEL stay as they are; control characters become lowercase \u escapes (no \n
     // shorthand); non-ASCII stays UTF-8.
-    assert_eq!(out, "\"a\\\"b\\\\c/d\\u0000\\u001f\\u000a\\u0009é€😀\u{7f}\"");
+    assert_eq!(
+        out,
+        "\"a\\\"b\\\\c/d\\u0000\\u001f\\u000a\\u0009é€😀\u{7f}\""
+    );
     let reparsed: Result<String, _> = serde_json::from_str(&out);
-    assert_eq!(reparsed.ok().as_deref(), Some("a\"b\\c/d\u{0}\u{1f}\n\té€😀\u{7f}"));
+    assert_eq!(
+        reparsed.ok().as_deref(),
+        Some("a\"b\\c/d\u{0}\u{1f}\n\té€😀\u{7f}")
+    );
 }

@@ -53,30 +53,67 @@ fn mutated_options_never_panic_and_parsed_ones_run() -> TestResult {
         let creation = mutate(&mut rng, CREATION.as_bytes());
         if let Ok(options) = serde_json::from_slice::<Wrapped<CreationOptionsJson>>(&creation) {
             if round % 5 == 0 {
-                let _ = register(&mut key, &options.into_inner(), "https://example.com", &mut ui, soon());
+                let _ = register(
+                    &mut key,
+                    &options.into_inner(),
+                    "https://example.com",
+                    &mut ui,
+                    soon(),
+                );
                 ceremonies += 1;
             }
         }
         let request = mutate(&mut rng, REQUEST.as_bytes());
         if let Ok(options) = serde_json::from_slice::<Wrapped<RequestOptionsJson>>(&request) {
             if round % 5 == 0 {
-                let _ = authenticate(&mut key, &options.into_inner(), "https://example.com", &mut ui, soon());
+                let _ = authenticate(
+                    &mut key,
+                    &options.into_inner(),
+                    "https://example.com",
+                    &mut ui,
+                    soon(),
+                );
                 ceremonies += 1;
             }
         }
-        let random: Vec<u8> = (0..rng.below(64)).map(|_| ALPHABET[rng.below(ALPHABET.len())]).collect();
+        let random: Vec<u8> = (0..rng.below(64))
+            .map(|_| ALPHABET[rng.below(ALPHABET.len())])
+            .collect();
         let _ = serde_json::from_slice::<Wrapped<CreationOptionsJson>>(&random);
         let _ = serde_json::from_slice::<Wrapped<RequestOptionsJson>>(&random);
     }
-    assert!(ceremonies > 20, "too few mutated options parsed: {ceremonies}");
+    assert!(
+        ceremonies > 20,
+        "too few mutated options parsed: {ceremonies}"
+    );
     Ok(())
 }
 
 #[test]
 fn random_origins_and_rp_ids_never_panic() {
     let mut rng = Rng(0x0123_4567_89ab_cdef);
-    let seeds = ["https://login.example.com", "http://localhost:8080", "https://[::1]", "https://bücher.example", "https://a.github.io"];
-    let pieces = ["example.com", "github.io", "co.uk", "localhost", "..", "xn--", "[::1]", "%00", "é", ":99999", "@", "#", "/"];
+    let seeds = [
+        "https://login.example.com",
+        "http://localhost:8080",
+        "https://[::1]",
+        "https://bücher.example",
+        "https://a.github.io",
+    ];
+    let pieces = [
+        "example.com",
+        "github.io",
+        "co.uk",
+        "localhost",
+        "..",
+        "xn--",
+        "[::1]",
+        "%00",
+        "é",
+        ":99999",
+        "@",
+        "#",
+        "/",
+    ];
     for _ in 0..3000 {
         let seed = seeds[rng.below(seeds.len())];
         let mut origin = String::from(seed);

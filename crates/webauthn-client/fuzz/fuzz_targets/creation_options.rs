@@ -1,4 +1,6 @@
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = serde_json::from_slice::<keydesk_webauthn_client::Wrapped<keydesk_webauthn_client::CreationOptionsJson>>(data);
+    let _ = serde_json::from_slice::<
+        keydesk_webauthn_client::Wrapped<keydesk_webauthn_client::CreationOptionsJson>,
+    >(data);
 });

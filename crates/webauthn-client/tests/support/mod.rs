@@ -44,7 +44,9 @@ pub struct VirtualDevice {
 
 impl std::fmt::Debug for VirtualDevice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VirtualDevice").field("id", &self.descriptor.id).finish_non_exhaustive()
+        f.debug_struct("VirtualDevice")
+            .field("id", &self.descriptor.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -122,7 +124,11 @@ pub fn client(name: &str, seed: u64) -> Client<VirtualDevice> {
     Client::new(VirtualDevice::new(name, config(), seed, TransportKind::Usb))
 }
 
-pub fn client_with_pin(name: &str, seed: u64, pin: &str) -> Result<Client<VirtualDevice>, Box<dyn std::error::Error>> {
+pub fn client_with_pin(
+    name: &str,
+    seed: u64,
+    pin: &str,
+) -> Result<Client<VirtualDevice>, Box<dyn std::error::Error>> {
     let mut c = client(name, seed);
     c.set_pin(&Pin::new(pin))?;
     c.refresh_info()?;
@@ -191,19 +197,25 @@ pub struct ParsedAuthData {
 }
 
 pub fn parse_auth_data(data: &[u8]) -> Result<ParsedAuthData, String> {
-    let get = |range: std::ops::Range<usize>| data.get(range).ok_or("authData too short".to_owned());
+    let get =
+        |range: std::ops::Range<usize>| data.get(range).ok_or("authData too short".to_owned());
     let rp_id_hash: [u8; 32] = get(0..32)?.try_into().map_err(|_| "len")?;
     let flags = *data.get(32).ok_or("no flags")?;
     let counter = u32::from_be_bytes(get(33..37)?.try_into().map_err(|_| "len")?);
     let credential = if flags & 0x40 != 0 {
         let aaguid: [u8; 16] = get(37..53)?.try_into().map_err(|_| "len")?;
-        let len = usize::from(u16::from_be_bytes(get(53..55)?.try_into().map_err(|_| "len")?));
+        let len = usize::from(u16::from_be_bytes(
+            get(53..55)?.try_into().map_err(|_| "len")?,
+        ));
         let id = get(55..55 + len)?.to_vec();
         let key = get(55 + len..data.len())?;
         // The canonical ES256 COSE key: {1: 2, 3: -7, -1: 1, -2: x, -3: y}.
         let prefix = [0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20];
         if key.get(..10) != Some(&prefix[..]) || key.get(42..45) != Some(&[0x22, 0x58, 0x20][..]) {
-            return Err(format!("not a canonical ES256 COSE key: {:02x?}", key.get(..12)));
+            return Err(format!(
+                "not a canonical ES256 COSE key: {:02x?}",
+                key.get(..12)
+            ));
         }
         let x: [u8; 32] = key.get(10..42).ok_or("x")?.try_into().map_err(|_| "x")?;
         let y: [u8; 32] = key.get(45..77).ok_or("y")?.try_into().map_err(|_| "y")?;
@@ -220,7 +232,13 @@ pub fn parse_auth_data(data: &[u8]) -> Result<ParsedAuthData, String> {
 }
 
 /// Verifies an ES256 assertion signature over authData || SHA-256(clientDataJSON).
-pub fn verify_es256(x: &[u8; 32], y: &[u8; 32], auth_data: &[u8], client_data_json: &[u8], der_signature: &[u8]) -> Result<(), String> {
+pub fn verify_es256(
+    x: &[u8; 32],
+    y: &[u8; 32],
+    auth_data: &[u8],
+    client_data_json: &[u8],
+    der_signature: &[u8],
+) -> Result<(), String> {
     let mut sec1 = vec![0x04];
     sec1.extend_from_slice(x);
     sec1.extend_from_slice(y);
