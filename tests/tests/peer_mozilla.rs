@@ -11,9 +11,10 @@
 //!
 //! `crates/virtual-key/tests/mozilla_peer.rs` drives the same host through our CTAPHID framing
 //! (PIN set by our host, one resident credential); the tests here cover what it does not:
-//! Mozilla setting and changing the PIN itself, PIN/UV auth protocol 1 and 2, the wrong-PIN
-//! prompt with retries, non-resident and discoverable credentials, exclude lists, and signature
-//! verification of the attestation and of every assertion.
+//! Mozilla setting and changing the PIN itself, PIN/UV auth protocols 1 and 2, the wrong-PIN
+//! prompt with retries, built-in UV (a fingerprint our host enrolled), non-resident and
+//! discoverable credentials, exclude lists, hmac-secret outputs compared with our host's, the
+//! reset window, and signature verification of the attestation and of every assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::sync::mpsc::{channel, Sender};
@@ -24,10 +25,12 @@ use authenticator::authenticatorservice::{RegisterArgs, SignArgs};
 use authenticator::crypto::{COSEAlgorithm, COSEKeyType, SharedSecret};
 use authenticator::ctap2::attestation::{AttestationStatement, AuthenticatorDataFlags};
 use authenticator::ctap2::commands::client_pin::{ChangeExistingPin, GetPinToken, SetNewPin};
+use authenticator::ctap2::commands::reset::Reset;
 use authenticator::ctap2::commands::{CommandError, RequestCtap1, RequestCtap2, StatusCode};
 use authenticator::ctap2::server::{
-    AuthenticationExtensionsClientInputs, PublicKeyCredentialDescriptor, PublicKeyCredentialParameters,
-    PublicKeyCredentialUserEntity, RelyingParty, ResidentKeyRequirement, UserVerificationRequirement,
+    AuthenticationExtensionsClientInputs, HMACGetSecretInput, PublicKeyCredentialDescriptor,
+    PublicKeyCredentialParameters, PublicKeyCredentialUserEntity, RelyingParty, ResidentKeyRequirement,
+    UserVerificationRequirement,
 };
 use authenticator::errors::{AuthenticatorError, HIDError};
 use authenticator::statecallback::StateCallback;
@@ -39,6 +42,7 @@ use ciborium::Value;
 use keydesk_ctap::auth_data::AuthDataFlags;
 use keydesk_ctap::entities::{CredentialDescriptor, UserEntity};
 use keydesk_ctap_client::{Client, GetAssertionArgs, Interaction, PinRequest, UserVerification};
+use keydesk_ctap_crypto::hmac_secret::HmacSecretSalts;
 use keydesk_transport::{Device, DeviceDescriptor, DeviceId, Message, TransportError, TransportKind, Watch};
 use keydesk_virtual_key::bio::NextMatch;
 use keydesk_virtual_key::{AttestationMode, Authenticator, Config, KeyRng, PresencePolicy, Reply};
@@ -735,4 +739,85 @@ fn mozilla_verifies_with_a_fingerprint_and_our_host_signs_with_its_credential() 
     assert_eq!(flags, AuthDataFlags(AuthDataFlags::UP | AuthDataFlags::UV));
     verify_es256(&key, &assertion.auth_data, &args.client_data_hash, &assertion.signature);
     assert_eq!(ui.pin_requests, 0, "our host used the fingerprint too");
+}
+
+#[test]
+fn mozilla_and_our_host_derive_the_same_hmac_secret_outputs() {
+    let salt1 = [0x11; 32];
+    let salt2 = [0x22; 32];
+    for shown in [None, Some(vec![1])] {
+        let mut device = VirtualKeyForMozilla::new(shown.clone());
+        mozilla_sets_pin(&mut device, PIN);
+        let mut args = register_args(b"firefox-user-7", ResidentKeyRequirement::Discouraged, Some(PIN));
+        args.extensions.hmac_create_secret = Some(true);
+        let (result, _) = register(&mut device, args, &[]);
+        let registered = result.unwrap();
+        assert_eq!(registered.extensions.hmac_create_secret, Some(true), "{shown:?}");
+        let credential_id = registered.att_obj.auth_data.credential_data.unwrap().credential_id;
+
+        // Mozilla encrypts the salts under its shared secret and decrypts the key's outputs.
+        let mut args = sign_args(std::slice::from_ref(&credential_id), Some(PIN));
+        args.extensions.hmac_get_secret = Some(HMACGetSecretInput {
+            salt1,
+            salt2: Some(salt2),
+        });
+        let (result, _) = sign(&mut device, args, &[]);
+        let mozilla = result.unwrap().extensions.hmac_get_secret.expect("hmac-secret outputs");
+        assert_ne!(mozilla.output1, mozilla.output2.unwrap());
+
+        // Our host asks for the same salts on the same credential (both with UV, so the same
+        // CredRandom): the outputs must be identical, whichever protocol carried them.
+        let mut client = Client::new(device);
+        let ours = client
+            .get_assertion(
+                &GetAssertionArgs {
+                    rp_id: RP_ID.into(),
+                    client_data_hash: Sha256::digest(b"our host derives a secret").into(),
+                    allow_list: vec![CredentialDescriptor::public_key(credential_id)],
+                    extensions: None,
+                    user_presence: true,
+                    user_verification: UserVerification::Required,
+                    hmac_secret_salts: Some(HmacSecretSalts::new(salt1, Some(salt2))),
+                },
+                &mut OurUi::default(),
+            )
+            .unwrap()
+            .hmac_secret
+            .expect("hmac-secret outputs");
+        assert_eq!(ours.first(), &mozilla.output1, "{shown:?}");
+        assert_eq!(ours.second(), mozilla.output2.as_ref(), "{shown:?}");
+    }
+}
+
+#[test]
+fn mozilla_resets_the_key_only_within_ten_seconds_of_power_up() {
+    let mut device = VirtualKeyForMozilla::new(None);
+    mozilla_sets_pin(&mut device, PIN);
+    let (result, _) = register(
+        &mut device,
+        register_args(b"firefox-user-8", ResidentKeyRequirement::Required, Some(PIN)),
+        &[],
+    );
+    result.unwrap();
+
+    // Eleven seconds after power-up the key refuses (CTAP 2.1 §6.6: CTAP2_ERR_NOT_ALLOWED).
+    device.now += Duration::from_secs(11);
+    let late = device.send_cbor(&Reset::default());
+    assert!(
+        matches!(
+            late,
+            Err(HIDError::Command(CommandError::StatusCode(StatusCode::NotAllowed, _)))
+        ),
+        "{late:?}"
+    );
+    assert_eq!(device.key.discoverable_credential_count(), 1);
+
+    // After a power cycle, a reset with a touch wipes the PIN and the credentials.
+    device.key.power_cycle(device.now);
+    let touches = device.touches;
+    device.send_cbor(&Reset::default()).unwrap();
+    assert_eq!(device.touches, touches + 1, "reset waited for a touch");
+    device.refresh_authenticator_info();
+    assert_eq!(device.get_authenticator_info().unwrap().options.client_pin, Some(false));
+    assert_eq!(device.key.discoverable_credential_count(), 0);
 }
