@@ -22,7 +22,7 @@ use keydesk_ctap::cbor::{decode_with, CborError, DecodeOptions};
 use keydesk_ctap::cose::CoseKey;
 use keydesk_ctap::entities::{CredentialDescriptor, CredentialParameters, RpEntity, UserEntity};
 use keydesk_ctap_client::{
-    Client, Error, GetAssertionArgs, Interaction, MakeCredentialArgs, Pin, PinRequest, UserVerification,
+    Client, Error, Feature, GetAssertionArgs, Interaction, MakeCredentialArgs, Pin, PinRequest, UserVerification,
 };
 use keydesk_transport::{Device, DeviceDescriptor, DeviceId, Message, TransportError, TransportKind, Watch};
 use p256::ecdsa::signature::Verifier;
@@ -334,14 +334,10 @@ impl Device for PasskeyDevice {
 
 /// The front end: never asked for a PIN (passkey has none); picks the first account.
 #[derive(Debug, Default)]
-struct Ui {
-    touch_requests: usize,
-}
+struct Ui;
 
 impl Interaction for Ui {
-    fn touch_needed(&mut self) {
-        self.touch_requests += 1;
-    }
+    fn touch_needed(&mut self) {}
     fn pin_needed(&mut self, request: &PinRequest) -> Option<Pin> {
         panic!("passkey-authenticator has no PIN, yet the client asked for one: {request:?}");
     }
@@ -432,7 +428,7 @@ fn make_and_check(
     args: &MakeCredentialArgs,
     expected_flags: u8,
 ) -> (Vec<u8>, VerifyingKey) {
-    let mut ui = Ui::default();
+    let mut ui = Ui;
     let response = client.make_credential(args, &mut ui).unwrap();
     // passkey-authenticator always answers `none` attestation: there is no attestation signature.
     assert_eq!(response.attestation, AttestationStatement::None);
@@ -534,7 +530,7 @@ fn our_host_makes_a_non_resident_es256_credential_and_signs_with_built_in_uv() {
     assert_eq!(client.device_mut().store().passkeys.len(), 1);
     assert_eq!(client.device_mut().store().discoverable_count(), 0);
 
-    let mut ui = Ui::default();
+    let mut ui = Ui;
     let args = get_assertion_args(&[&credential_id], UserVerification::Preferred);
     let assertion = client.get_assertion(&args, &mut ui).unwrap().response;
     assert_eq!(assertion.credential.as_ref().unwrap().id, credential_id);
@@ -567,7 +563,7 @@ fn our_host_gets_an_eddsa_credential_when_the_rp_prefers_it() {
         CredentialParameters::public_key(EDDSA),
         CredentialParameters::public_key(ES256),
     ];
-    let response = client.make_credential(&args, &mut Ui::default()).unwrap();
+    let response = client.make_credential(&args, &mut Ui).unwrap();
     let attested = response.authenticator_data().unwrap().attested_credential.unwrap();
     let CoseKey::Ed25519 { x } = attested.public_key else {
         panic!(
@@ -578,7 +574,7 @@ fn our_host_gets_an_eddsa_credential_when_the_rp_prefers_it() {
     let key = ed25519_dalek::VerifyingKey::from_bytes(&x).unwrap();
 
     let args = get_assertion_args(&[&attested.credential_id], UserVerification::Preferred);
-    let assertion = client.get_assertion(&args, &mut Ui::default()).unwrap().response;
+    let assertion = client.get_assertion(&args, &mut Ui).unwrap().response;
     let signature = ed25519_dalek::Signature::from_slice(&assertion.signature).unwrap();
     let signed = [assertion.auth_data.as_slice(), &args.client_data_hash].concat();
     key.verify_strict(&signed, &signature).unwrap();
@@ -608,7 +604,7 @@ fn our_host_makes_discoverable_credentials_and_finds_them_without_an_allow_list(
     // numberOfCredentials (a deliberate privacy choice in passkey-authenticator 0.6, against
     // CTAP 2.1 §6.2.2 step 10.4), so our client sees one account and sends no
     // getNextAssertion.
-    let mut ui = Ui::default();
+    let mut ui = Ui;
     let args = get_assertion_args(&[], UserVerification::Preferred);
     let assertions = client.get_assertions(&args, &mut ui).unwrap();
     assert_eq!(assertions.len(), 1);
@@ -642,7 +638,7 @@ fn our_host_without_user_verification_gets_presence_only() {
         "no options at all"
     );
 
-    let mut ui = Ui::default();
+    let mut ui = Ui;
     let args = get_assertion_args(&[&credential_id], UserVerification::Discouraged);
     let assertion = client.get_assertion(&args, &mut ui).unwrap().response;
     assert_eq!(
@@ -665,20 +661,20 @@ fn an_excluded_credential_is_refused_and_unknown_credentials_are_not_found() {
 
     let mut again = make_credential_args(b"erin", false, UserVerification::Preferred);
     again.exclude_list = vec![CredentialDescriptor::public_key(credential_id.clone())];
-    let result = client.make_credential(&again, &mut Ui::default());
+    let result = client.make_credential(&again, &mut Ui);
     assert!(matches!(result, Err(Error::CredentialExcluded)), "{result:?}");
     assert_eq!(client.device_mut().store().passkeys.len(), 1, "no second credential");
     assert_eq!(asked.lock().unwrap().last().unwrap().hint, "excluded credential found");
 
     // A credential ID passkey never issued: CTAP2_ERR_NO_CREDENTIALS after the user was told.
     let args = get_assertion_args(&[b"not-a-passkey-credential"], UserVerification::Preferred);
-    let result = client.get_assertion(&args, &mut Ui::default());
+    let result = client.get_assertion(&args, &mut Ui);
     assert!(matches!(result, Err(Error::NoCredentials)), "{result:?}");
     assert_eq!(asked.lock().unwrap().last().unwrap().hint, "no credentials found");
     // And our credential is bound to its RP: another RP ID does not find it.
     let mut elsewhere = get_assertion_args(&[&credential_id], UserVerification::Preferred);
     elsewhere.rp_id = "other.example".into();
-    let result = client.get_assertion(&elsewhere, &mut Ui::default());
+    let result = client.get_assertion(&elsewhere, &mut Ui);
     assert!(matches!(result, Err(Error::NoCredentials)), "{result:?}");
 }
 
@@ -697,7 +693,7 @@ fn our_host_probes_long_lists_one_credential_at_a_time() {
 
     let args = get_assertion_args(&[unknown, &credential_id], UserVerification::Preferred);
     let from = client.device_mut().exchanges.len();
-    let assertion = client.get_assertion(&args, &mut Ui::default()).unwrap().response;
+    let assertion = client.get_assertion(&args, &mut Ui).unwrap().response;
     verify_es256(&key, &assertion.auth_data, &args.client_data_hash, &assertion.signature);
     // getAssertion members: 3 allowList, 5 options (CTAP 2.1 §6.2).
     let sent: Vec<(Option<usize>, Option<SentOptions>)> = client.device_mut().exchanges[from..]
@@ -720,7 +716,7 @@ fn our_host_probes_long_lists_one_credential_at_a_time() {
         CredentialDescriptor::public_key(unknown.to_vec()),
         CredentialDescriptor::public_key(credential_id.clone()),
     ];
-    let result = client.make_credential(&again, &mut Ui::default());
+    let result = client.make_credential(&again, &mut Ui);
     assert!(matches!(result, Err(Error::CredentialExcluded)), "{result:?}");
     // makeCredential member 5: excludeList.
     assert_eq!(
@@ -756,7 +752,7 @@ fn passkey_responses_differ_from_canonical_cbor_only_in_key_order() {
     client
         .get_assertion(
             &get_assertion_args(&[&credential_id], UserVerification::Preferred),
-            &mut Ui::default(),
+            &mut Ui,
         )
         .unwrap();
     // CTAP 2.1 §8 requires canonical CBOR from every encoder. passkey-types 0.6 serialises
@@ -776,4 +772,33 @@ fn passkey_responses_differ_from_canonical_cbor_only_in_key_order() {
         }
     }
     assert!(!out_of_order.contains(&MAKE_CREDENTIAL), "{out_of_order:?}");
+}
+
+#[test]
+fn our_key_manager_reports_what_passkey_does_not_offer() {
+    let (mut client, _) = client();
+    let status = client.pin_status().unwrap();
+    assert!(!status.pin_supported && !status.pin_set);
+    assert_eq!(status.pin_retries, None);
+    assert!(status.uv_supported);
+    let result = client.set_pin(&Pin::new("123456"));
+    assert!(matches!(result, Err(Error::Unsupported(Feature::Pin))), "{result:?}");
+    // passkey has neither a PIN nor credential management, so either reason is accurate here.
+    let result = client.list_passkeys(&mut Ui);
+    assert!(
+        matches!(
+            result,
+            Err(Error::Unsupported(Feature::CredentialManagement | Feature::Pin))
+        ),
+        "{result:?}"
+    );
+    let result = client.list_fingerprints(&mut Ui);
+    assert!(
+        matches!(result, Err(Error::Unsupported(Feature::Fingerprints))),
+        "{result:?}"
+    );
+    assert!(!client.settings().unwrap().configurable);
+    // Nothing but getInfo and the clientPIN uvRetries query (answered INVALID_COMMAND) went out.
+    let commands: Vec<u8> = client.device_mut().exchanges.iter().map(|e| e.request[0]).collect();
+    assert!(commands.iter().all(|c| matches!(c, 0x04 | 0x06)), "{commands:02x?}");
 }
