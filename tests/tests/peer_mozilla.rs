@@ -13,8 +13,9 @@
 //! (PIN set by our host, one resident credential); the tests here cover what it does not:
 //! Mozilla setting and changing the PIN itself, PIN/UV auth protocols 1 and 2, the wrong-PIN
 //! prompt with retries, built-in UV (a fingerprint our host enrolled), non-resident and
-//! discoverable credentials, exclude lists, hmac-secret outputs compared with our host's, the
-//! reset window, and signature verification of the attestation and of every assertion.
+//! discoverable credentials, exclude lists, credProtect levels 2 and 3, hmac-secret outputs
+//! compared with our host's, the reset window, and signature verification of the attestation
+//! and of every assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::sync::mpsc::{channel, Sender};
@@ -28,9 +29,9 @@ use authenticator::ctap2::commands::client_pin::{ChangeExistingPin, GetPinToken,
 use authenticator::ctap2::commands::reset::Reset;
 use authenticator::ctap2::commands::{CommandError, RequestCtap1, RequestCtap2, StatusCode};
 use authenticator::ctap2::server::{
-    AuthenticationExtensionsClientInputs, HMACGetSecretInput, PublicKeyCredentialDescriptor,
-    PublicKeyCredentialParameters, PublicKeyCredentialUserEntity, RelyingParty, ResidentKeyRequirement,
-    UserVerificationRequirement,
+    AuthenticationExtensionsClientInputs, CredentialProtectionPolicy, HMACGetSecretInput,
+    PublicKeyCredentialDescriptor, PublicKeyCredentialParameters, PublicKeyCredentialUserEntity, RelyingParty,
+    ResidentKeyRequirement, UserVerificationRequirement,
 };
 use authenticator::errors::{AuthenticatorError, HIDError};
 use authenticator::statecallback::StateCallback;
@@ -820,4 +821,78 @@ fn mozilla_resets_the_key_only_within_ten_seconds_of_power_up() {
     device.refresh_authenticator_info();
     assert_eq!(device.get_authenticator_info().unwrap().options.client_pin, Some(false));
     assert_eq!(device.key.discoverable_credential_count(), 0);
+}
+
+#[test]
+fn credentials_mozilla_protects_are_hidden_without_user_verification() {
+    let mut device = VirtualKeyForMozilla::new(None);
+    mozilla_sets_pin(&mut device, PIN);
+    let mut registered = Vec::new();
+    for (user, policy) in [
+        (
+            &b"firefox-user-9"[..],
+            CredentialProtectionPolicy::UserVerificationRequired,
+        ),
+        (
+            &b"firefox-user-10"[..],
+            CredentialProtectionPolicy::UserVerificationOptionalWithCredentialIDList,
+        ),
+    ] {
+        let mut args = register_args(user, ResidentKeyRequirement::Required, Some(PIN));
+        args.extensions.credential_protection_policy = Some(policy);
+        args.extensions.enforce_credential_protection_policy = Some(true);
+        let (result, _) = register(&mut device, args, &[]);
+        let auth_data = result.unwrap().att_obj.auth_data;
+        // CTAP 2.1 §12.1: the key echoes the level in the credProtect extension output.
+        assert_eq!(auth_data.extensions.cred_protect, Some(policy));
+        registered.push(auth_data.credential_data.unwrap().credential_id);
+    }
+    let (required, with_id_list) = (&registered[0], &registered[1]);
+
+    // Without UV: the level-3 credential is never found, even by ID; the level-2 one only by ID.
+    let mut without_uv = sign_args(std::slice::from_ref(required), None);
+    without_uv.user_verification_req = UserVerificationRequirement::Discouraged;
+    let touches = device.touches;
+    let (result, _) = sign(&mut device, without_uv.clone(), &[]);
+    assert!(
+        matches!(
+            &result,
+            Err(AuthenticatorError::HIDError(HIDError::Command(
+                CommandError::StatusCode(StatusCode::NoCredentials, _)
+            )))
+        ),
+        "{result:?}"
+    );
+    // Its silent pre-flight found nothing, so Mozilla made the key blink with a zero-length
+    // pinUvAuthParam makeCredential: the key waited for a touch, then answered
+    // CTAP2_ERR_PIN_INVALID as a key with a PIN must (CTAP 2.1 §6.1.2 step 1).
+    assert_eq!(device.touches, touches + 1);
+    let blink = device.exchanges.last().unwrap();
+    assert_eq!(
+        (blink.request[0], blink.response.as_slice()),
+        (MAKE_CREDENTIAL, &[0x31][..])
+    );
+    without_uv.allow_list = vec![PublicKeyCredentialDescriptor {
+        id: with_id_list.clone(),
+        transports: vec![],
+    }];
+    let (result, _) = sign(&mut device, without_uv.clone(), &[]);
+    let signed = result.unwrap();
+    assert_eq!(signed.assertion.credentials.unwrap().id, *with_id_list);
+    assert_eq!(signed.assertion.auth_data.flags, AuthenticatorDataFlags::USER_PRESENT);
+    without_uv.allow_list.clear();
+    let (result, _) = sign(&mut device, without_uv, &[]);
+    assert!(
+        matches!(
+            &result,
+            Err(AuthenticatorError::HIDError(HIDError::Command(
+                CommandError::StatusCode(StatusCode::NoCredentials, _)
+            )))
+        ),
+        "{result:?}"
+    );
+
+    // With UV both are found again (the most recent first when discovering).
+    let (result, _) = sign(&mut device, sign_args(std::slice::from_ref(required), Some(PIN)), &[]);
+    assert_eq!(result.unwrap().assertion.credentials.unwrap().id, *required);
 }
