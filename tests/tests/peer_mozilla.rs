@@ -896,3 +896,65 @@ fn credentials_mozilla_protects_are_hidden_without_user_verification() {
     let (result, _) = sign(&mut device, sign_args(std::slice::from_ref(required), Some(PIN)), &[]);
     assert_eq!(result.unwrap().assertion.credentials.unwrap().id, *required);
 }
+
+#[test]
+fn mozilla_finds_our_credential_in_a_long_allow_list_of_foreign_ones() {
+    let mut device = VirtualKeyForMozilla::new(None);
+    mozilla_sets_pin(&mut device, PIN);
+    let (result, _) = register(
+        &mut device,
+        register_args(b"firefox-user-11", ResidentKeyRequirement::Discouraged, Some(PIN)),
+        &[],
+    );
+    let registered = result.unwrap();
+    let key = credential_key(&registered);
+    let ours = registered.att_obj.auth_data.credential_data.unwrap().credential_id;
+    let info = device.get_authenticator_info().unwrap();
+    let (max_count, max_id) = (
+        info.max_credential_count_in_list.unwrap(),
+        info.max_credential_id_length.unwrap(),
+    );
+    assert!(max_count > 1);
+
+    // Foreign IDs: as long as ours (they fail the key's authentication, not its parser), and
+    // longer than maxCredentialIdLength (Mozilla drops those itself); ours comes last.
+    let mut allow: Vec<Vec<u8>> = (0..max_count + 8)
+        .map(|i| {
+            let fill = u8::try_from(i).unwrap();
+            if i % 4 == 3 {
+                vec![fill; max_id + 1]
+            } else {
+                let mut id = ours.clone();
+                id[ours.len() / 2] ^= fill.wrapping_add(1);
+                id
+            }
+        })
+        .collect();
+    allow.push(ours.clone());
+    let sent_from = device.exchanges.len();
+    let args = sign_args(&allow, Some(PIN));
+    let client_data_hash = args.client_data_hash;
+    let (result, _) = sign(&mut device, args, &[]);
+    let signed = result.unwrap();
+    assert_eq!(signed.assertion.credentials.as_ref().unwrap().id, ours);
+    check_assertion(&device, &signed, &key, &client_data_hash);
+
+    // Silent probes (up=false) batch by batch: the first batch finds nothing (the foreign IDs
+    // are skipped, not errors), the second holds ours; the real request carries only the
+    // credential the probe returned.
+    let assertions: Vec<(usize, u8)> = device.exchanges[sent_from..]
+        .iter()
+        .filter(|e| e.request.first() == Some(&GET_ASSERTION))
+        .map(|e| {
+            let request: Value = ciborium::from_reader(&e.request[1..]).unwrap();
+            let listed = map_get(&request, 3).and_then(Value::as_array).map_or(0, Vec::len);
+            (listed, e.response[0])
+        })
+        .collect();
+    let short_ids = allow.iter().filter(|id| id.len() <= max_id).count();
+    assert!(short_ids > max_count);
+    assert_eq!(
+        assertions,
+        [(max_count, 0x2e), (short_ids - max_count, 0x00), (1, 0x00)]
+    );
+}
