@@ -76,15 +76,15 @@ struct VirtualKeyForMozilla {
     info: Option<AuthenticatorInfo>,
     shared_secret: Option<SharedSecret>,
     protocol: FidoProtocol,
-    /// When set, Mozilla is shown only these PIN/UV auth protocols (it picks the first).
-    pin_protocols_shown: Option<Vec<u64>>,
+    /// Edits what Mozilla is shown of the key's getInfo (to steer its choices).
+    shown: fn(&mut AuthenticatorInfo),
     exchanges: Vec<Exchange>,
     touches: usize,
     descriptor: DeviceDescriptor,
 }
 
 impl VirtualKeyForMozilla {
-    fn new(pin_protocols_shown: Option<Vec<u64>>) -> Self {
+    fn new(shown: fn(&mut AuthenticatorInfo)) -> Self {
         let config = Config {
             presence: PresencePolicy::WaitForTouch,
             attestation: AttestationMode::Batch,
@@ -96,7 +96,7 @@ impl VirtualKeyForMozilla {
             info: None,
             shared_secret: None,
             protocol: FidoProtocol::CTAP2,
-            pin_protocols_shown,
+            shown,
             exchanges: Vec::new(),
             touches: 0,
             descriptor: DeviceDescriptor {
@@ -186,9 +186,7 @@ impl FidoDevice for VirtualKeyForMozilla {
         self.info.as_ref()
     }
     fn set_authenticator_info(&mut self, mut info: AuthenticatorInfo) {
-        if let Some(shown) = &self.pin_protocols_shown {
-            info.pin_protocols = Some(shown.clone());
-        }
+        (self.shown)(&mut info);
         self.info = Some(info);
     }
     fn get_protocol(&self) -> FidoProtocol {
@@ -235,6 +233,14 @@ impl Interaction for OurUi {
     fn choose_credential(&mut self, _users: &[UserEntity]) -> Option<usize> {
         Some(0)
     }
+}
+
+/// Mozilla sees the key's getInfo as it is.
+fn as_reported(_: &mut AuthenticatorInfo) {}
+
+/// Mozilla sees only PIN/UV auth protocol 1 (it picks the first one listed).
+fn protocol_1_only(info: &mut AuthenticatorInfo) {
+    info.pin_protocols = Some(vec![1]);
 }
 
 /// What Mozilla asked the front end.
@@ -486,7 +492,7 @@ fn client_pin_protocols(device: &VirtualKeyForMozilla) -> Vec<i64> {
 
 #[test]
 fn mozilla_sets_a_pin_registers_a_passkey_and_signs_with_pin_protocol_2() {
-    let mut device = VirtualKeyForMozilla::new(None);
+    let mut device = VirtualKeyForMozilla::new(as_reported);
     mozilla_sets_pin(&mut device, PIN);
     assert_eq!(device.get_authenticator_info().unwrap().pin_protocols, Some(vec![2, 1]));
 
@@ -540,7 +546,7 @@ fn mozilla_sets_a_pin_registers_a_passkey_and_signs_with_pin_protocol_2() {
 
 #[test]
 fn mozilla_uses_pin_protocol_1_for_a_non_resident_credential() {
-    let mut device = VirtualKeyForMozilla::new(Some(vec![1]));
+    let mut device = VirtualKeyForMozilla::new(protocol_1_only);
     mozilla_sets_pin(&mut device, PIN);
 
     let args = register_args(b"firefox-user-2", ResidentKeyRequirement::Discouraged, Some(PIN));
@@ -578,7 +584,7 @@ fn mozilla_uses_pin_protocol_1_for_a_non_resident_credential() {
 
 #[test]
 fn mozilla_reports_a_wrong_pin_with_the_retries_left_and_recovers() {
-    let mut device = VirtualKeyForMozilla::new(None);
+    let mut device = VirtualKeyForMozilla::new(as_reported);
     mozilla_sets_pin(&mut device, PIN);
     let (result, _) = register(
         &mut device,
@@ -610,7 +616,7 @@ fn mozilla_reports_a_wrong_pin_with_the_retries_left_and_recovers() {
 
 #[test]
 fn mozilla_changes_the_pin_and_the_old_one_stops_working() {
-    let mut device = VirtualKeyForMozilla::new(None);
+    let mut device = VirtualKeyForMozilla::new(as_reported);
     mozilla_sets_pin(&mut device, PIN);
     let new_pin = "97531";
 
@@ -650,7 +656,7 @@ fn mozilla_changes_the_pin_and_the_old_one_stops_working() {
 
 #[test]
 fn a_user_name_of_null_from_mozilla_is_refused_as_the_wrong_type() {
-    let mut device = VirtualKeyForMozilla::new(None);
+    let mut device = VirtualKeyForMozilla::new(as_reported);
     mozilla_sets_pin(&mut device, PIN);
     let mut args = register_args(b"firefox-user-5", ResidentKeyRequirement::Discouraged, Some(PIN));
     args.user.name = None;
@@ -682,7 +688,7 @@ fn a_user_name_of_null_from_mozilla_is_refused_as_the_wrong_type() {
 #[test]
 fn mozilla_verifies_with_a_fingerprint_and_our_host_signs_with_its_credential() {
     // Our host sets the PIN and enrolls a fingerprint on the key.
-    let mut client = Client::new(VirtualKeyForMozilla::new(None));
+    let mut client = Client::new(VirtualKeyForMozilla::new(as_reported));
     client.set_pin(&keydesk_ctap_client::Pin::new(PIN)).unwrap();
     client
         .enroll_fingerprint(Some("right index"), None, &mut OurUi::default())
@@ -746,14 +752,17 @@ fn mozilla_verifies_with_a_fingerprint_and_our_host_signs_with_its_credential() 
 fn mozilla_and_our_host_derive_the_same_hmac_secret_outputs() {
     let salt1 = [0x11; 32];
     let salt2 = [0x22; 32];
-    for shown in [None, Some(vec![1])] {
-        let mut device = VirtualKeyForMozilla::new(shown.clone());
+    for (shown, label) in [
+        (as_reported as fn(&mut AuthenticatorInfo), "protocol 2"),
+        (protocol_1_only, "protocol 1"),
+    ] {
+        let mut device = VirtualKeyForMozilla::new(shown);
         mozilla_sets_pin(&mut device, PIN);
         let mut args = register_args(b"firefox-user-7", ResidentKeyRequirement::Discouraged, Some(PIN));
         args.extensions.hmac_create_secret = Some(true);
         let (result, _) = register(&mut device, args, &[]);
         let registered = result.unwrap();
-        assert_eq!(registered.extensions.hmac_create_secret, Some(true), "{shown:?}");
+        assert_eq!(registered.extensions.hmac_create_secret, Some(true), "{label}");
         let credential_id = registered.att_obj.auth_data.credential_data.unwrap().credential_id;
 
         // Mozilla encrypts the salts under its shared secret and decrypts the key's outputs.
@@ -785,14 +794,14 @@ fn mozilla_and_our_host_derive_the_same_hmac_secret_outputs() {
             .unwrap()
             .hmac_secret
             .expect("hmac-secret outputs");
-        assert_eq!(ours.first(), &mozilla.output1, "{shown:?}");
-        assert_eq!(ours.second(), mozilla.output2.as_ref(), "{shown:?}");
+        assert_eq!(ours.first(), &mozilla.output1, "{label}");
+        assert_eq!(ours.second(), mozilla.output2.as_ref(), "{label}");
     }
 }
 
 #[test]
 fn mozilla_resets_the_key_only_within_ten_seconds_of_power_up() {
-    let mut device = VirtualKeyForMozilla::new(None);
+    let mut device = VirtualKeyForMozilla::new(as_reported);
     mozilla_sets_pin(&mut device, PIN);
     let (result, _) = register(
         &mut device,
@@ -825,7 +834,7 @@ fn mozilla_resets_the_key_only_within_ten_seconds_of_power_up() {
 
 #[test]
 fn credentials_mozilla_protects_are_hidden_without_user_verification() {
-    let mut device = VirtualKeyForMozilla::new(None);
+    let mut device = VirtualKeyForMozilla::new(as_reported);
     mozilla_sets_pin(&mut device, PIN);
     let mut registered = Vec::new();
     for (user, policy) in [
@@ -899,7 +908,7 @@ fn credentials_mozilla_protects_are_hidden_without_user_verification() {
 
 #[test]
 fn mozilla_finds_our_credential_in_a_long_allow_list_of_foreign_ones() {
-    let mut device = VirtualKeyForMozilla::new(None);
+    let mut device = VirtualKeyForMozilla::new(as_reported);
     mozilla_sets_pin(&mut device, PIN);
     let (result, _) = register(
         &mut device,
@@ -957,4 +966,26 @@ fn mozilla_finds_our_credential_in_a_long_allow_list_of_foreign_ones() {
         assertions,
         [(max_count, 0x2e), (short_ids - max_count, 0x00), (1, 0x00)]
     );
+}
+
+#[test]
+fn mozilla_uses_the_legacy_pin_token_when_the_key_looks_like_ctap_2_0() {
+    // Without the pinUvAuthToken option Mozilla falls back to getPinToken (CTAP 2.1 §6.5.5.7.1,
+    // "superseded"): a token with the default mc and ga permissions.
+    let mut device = VirtualKeyForMozilla::new(|info| info.options.pin_uv_auth_token = None);
+    mozilla_sets_pin(&mut device, PIN);
+    let from = device.exchanges.len();
+    let args = register_args(b"firefox-user-12", ResidentKeyRequirement::Discouraged, Some(PIN));
+    let client_data_hash = args.client_data_hash;
+    let (result, _) = register(&mut device, args, &[]);
+    let registered = result.unwrap();
+    let (credential_id, key) = check_registration(&device, &registered, &client_data_hash);
+    let args = sign_args(std::slice::from_ref(&credential_id), Some(PIN));
+    let client_data_hash = args.client_data_hash;
+    let (result, _) = sign(&mut device, args, &[]);
+    check_assertion(&device, &result.unwrap(), &key, &client_data_hash);
+
+    let subcommands = client_pin_members(&device, from, 2);
+    assert!(subcommands.contains(&0x05), "{subcommands:?}");
+    assert!(!subcommands.iter().any(|c| matches!(c, 0x06 | 0x09)), "{subcommands:?}");
 }
