@@ -4,6 +4,7 @@
 //! `--json`. Secrets (PINs, passwords) come from a prompt or an environment variable, never argv.
 
 mod blobs;
+mod codes;
 mod devices;
 mod fingerprints;
 mod info;
@@ -44,6 +45,8 @@ enum Command {
     Blobs(blobs::Args),
     /// Factory-reset the key (guided: replug, confirm, touch).
     Reset(reset::Args),
+    /// One-time codes (TOTP, HOTP, Steam): list, show, add, import, export, edit, delete.
+    Codes(codes::Args),
     /// Run KeyDesk's simulated security key (for trying KeyDesk without hardware).
     #[command(subcommand, name = "virtual-key")]
     VirtualKey(virtual_key::Command),
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Blobs(args) => blobs::run(&args),
         Command::Reset(args) => reset::run(&args),
         Command::VirtualKey(command) => virtual_key::run(command),
+        Command::Codes(args) => codes::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
