@@ -54,12 +54,24 @@ pub async fn connect(url: &str) -> Result<AnyPool, DbError> {
     Ok(pool)
 }
 
+/// Begin a transaction that will write. On SQLite it takes the write lock at
+/// once (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes
+/// fails with SQLITE_BUSY, instead of waiting, when another connection wrote
+/// in between.
+pub async fn begin_write(db: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    if db.connect_options().database_url.scheme() == "sqlite" {
+        db.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        db.begin().await
+    }
+}
+
 /// Apply the migrations not yet recorded in `keydesk_migrations`.
 async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
     pool.execute("CREATE TABLE IF NOT EXISTS keydesk_migrations (version BIGINT PRIMARY KEY)")
         .await?;
     for (version, sql) in MIGRATIONS {
-        let mut tx = pool.begin().await?;
+        let mut tx = begin_write(pool).await?;
         let done: Option<(i64,)> =
             sqlx::query_as("SELECT version FROM keydesk_migrations WHERE version = $1")
                 .bind(*version)

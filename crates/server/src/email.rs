@@ -125,7 +125,7 @@ pub async fn send_code(app: &AppState, user_id: Uuid, address: &str, purpose: Pu
     let code = random_digits(6);
     let id = Uuid::new_v4().to_string();
     let expires = app.now() + app.config.policy.email_code_lifetime;
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin_write(&app.db).await?;
     sqlx::query("DELETE FROM email_codes WHERE user_id = $1 AND purpose = $2")
         .bind(user_id.to_string())
         .bind(purpose.as_str())
@@ -204,19 +204,33 @@ pub async fn start_bind(app: &AppState, user_id: Uuid, address: &str) -> Result<
 pub async fn confirm_bind(app: &AppState, user_id: Uuid, code: &str) -> Result<String, ApiError> {
     let address = check_code(app, user_id, Purpose::Bind, code).await?;
     let max = app.config.policy.max_users_per_email;
-    // Re-check inside the update: the address may have filled up meanwhile.
-    let done = sqlx::query(
-        "UPDATE users SET email = $1 WHERE id = $2 AND \
-         (SELECT COUNT(*) FROM users WHERE email = $1 AND id <> $2) < $3",
+    let mut tx = crate::db::begin_write(&app.db).await?;
+    // Serialize binds of one address across instances: the upsert locks one
+    // row per address (in rate_limits, whose rows are purged after a day), so
+    // the count below sees every bind committed before.
+    sqlx::query(
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 0) \
+         ON CONFLICT (bucket) DO UPDATE SET hits = rate_limits.hits",
     )
-    .bind(&address)
-    .bind(user_id.to_string())
-    .bind(max)
-    .execute(&app.db)
+    .bind(format!("email-bind:{address}"))
+    .bind(app.now())
+    .execute(&mut *tx)
     .await?;
-    if done.rows_affected() != 1 {
+    let others: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE email = $1 AND id <> $2")
+        .bind(&address)
+        .bind(user_id.to_string())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+    if others >= max {
         return Err(too_many_users(max));
     }
+    sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+        .bind(&address)
+        .bind(user_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     Ok(address)
 }
 

@@ -158,7 +158,10 @@ pub async fn insert(
 ) -> Result<PasskeyInfo, ApiError> {
     let id = encode_id(credential.cred_id().as_ref());
     let json = serde_json::to_string(credential).map_err(ApiError::internal)?;
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::begin_write(db).await?;
+    // Lock the user's row (portable `SELECT ... FOR UPDATE`) so concurrent
+    // registrations on several instances cannot both pass the limit check.
+    sqlx::query("UPDATE users SET id = id WHERE id = $1").bind(user_id.to_string()).execute(&mut *tx).await?;
     let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM passkeys WHERE user_id = $1")
         .bind(user_id.to_string())
         .fetch_one(&mut *tx)

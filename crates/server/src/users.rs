@@ -149,7 +149,7 @@ pub async fn delete(db: &AnyPool, logon_name: &str) -> Result<bool, ApiError> {
         return Ok(false);
     };
     let id = user.id.to_string();
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::begin_write(db).await?;
     // Explicit deletes: cascades are not relied upon (SQLite enforces them
     // only with the foreign_keys pragma).
     for table in ["passkeys", "sessions", "email_codes", "access_keys"] {

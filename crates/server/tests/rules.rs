@@ -41,6 +41,8 @@ on_every_backend!(
     access_keys_skip_mfa_but_not_step_up,
     admin_users_api,
     state_is_shared_between_instances,
+    concurrent_registrations_respect_the_limit,
+    concurrent_email_binds_respect_the_limit,
 );
 
 async fn password_logon_without_mfa(backend: Backend) {
@@ -505,4 +507,71 @@ async fn state_is_shared_between_instances(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(l.get("/api/me").await.0, StatusCode::OK);
+}
+
+async fn concurrent_registrations_respect_the_limit(backend: Backend) {
+    let s = TestServer::start(backend).await;
+    let second = s.another_instance().await;
+    let c = s.user_session("noah").await;
+    let mut auth = SoftAuthenticator::new(ORIGIN);
+    // Eight ceremonies start while the account is empty; all finish at once
+    // on two instances: exactly five passkeys may result.
+    let mut started = Vec::new();
+    for i in 0..8 {
+        let (status, start) = c.post("/api/me/passkeys/register/start", json!({"name": format!("Key {i}")})).await;
+        assert_eq!(status, StatusCode::OK, "{start}");
+        let credential = auth.register(&start["options"]);
+        let client = if i % 2 == 0 { c.clone() } else { c.on(&second) };
+        started.push((client, start, credential));
+    }
+    let mut finishes = Vec::new();
+    for (client, start, credential) in started {
+        finishes.push(tokio::spawn(async move {
+            client
+                .post("/api/me/passkeys/register/finish", json!({"ceremony_id": start["ceremony_id"], "credential": credential}))
+                .await
+        }));
+    }
+    let mut created = 0;
+    for f in finishes {
+        let (status, body) = f.await.unwrap();
+        match status {
+            StatusCode::CREATED => created += 1,
+            _ => assert_error(&(status, body), StatusCode::CONFLICT, "passkey_limit_reached"),
+        }
+    }
+    assert_eq!(created, 5);
+    let (_, list) = c.get("/api/me/passkeys").await;
+    assert_eq!(list["passkeys"].as_array().unwrap().len(), 5);
+}
+
+async fn concurrent_email_binds_respect_the_limit(backend: Backend) {
+    let s = TestServer::start(backend).await;
+    let second = s.another_instance().await;
+    let shared = "crowd@example.com";
+    // Eight users hold a valid code for the same address; all confirm at once.
+    let mut ready = Vec::new();
+    for i in 0..8 {
+        let c = s.user_session(&format!("crowd{i}")).await;
+        c.step_up_password().await;
+        assert_eq!(c.post("/api/me/email/start", json!({"email": shared})).await.0, StatusCode::OK);
+        let code = s.smtp.last_code_for(shared).await;
+        ready.push((if i % 2 == 0 { c } else { c.on(&second) }, code));
+    }
+    let tasks: Vec<_> = ready
+        .into_iter()
+        .map(|(c, code)| tokio::spawn(async move { c.post("/api/me/email/confirm", json!({"code": code})).await }))
+        .collect();
+    let mut bound = 0;
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        match status {
+            StatusCode::OK => bound += 1,
+            _ => assert_error(&(status, body), StatusCode::CONFLICT, "email_limit_reached"),
+        }
+    }
+    assert_eq!(bound, 5);
+    let (_, users) = s.admin().get("/api/admin/users").await;
+    let with_address = users["users"].as_array().unwrap().iter().filter(|u| u["email"] == shared).count();
+    assert_eq!(with_address, 5);
 }
