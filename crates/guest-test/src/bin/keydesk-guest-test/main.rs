@@ -1,0 +1,29 @@
+//! The test program of the QEMU guest (see the crate docs): serves the virtual key through
+//! /dev/uhid and drives it over hidraw with our host, libfido2 and ctap-hid-fido2. One
+//! `PASS <name>` / `FAIL <name>: <why>` line per test, `BENCH` lines, then `GUEST-DONE`.
+
+mod bench;
+mod libfido2;
+mod ours;
+mod peer;
+mod served;
+
+use keydesk_guest_test::report::DONE_MARKER;
+
+pub type TestResult = Result<(), String>;
+
+/// Prints the verdict of one named test.
+pub fn report(name: &str, result: TestResult) {
+    match result {
+        Ok(()) => println!("PASS {name}"),
+        Err(why) => println!("FAIL {name}: {}", why.replace('\n', " | ")),
+    }
+}
+
+fn main() {
+    ours::run();
+    libfido2::run();
+    peer::run();
+    bench::run();
+    println!("{DONE_MARKER}");
+}

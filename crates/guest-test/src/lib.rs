@@ -1,0 +1,40 @@
+//! # keydesk-guest-test: USB HID proven end to end in a QEMU guest
+//!
+//! The binary `keydesk-guest-test` runs as the guest's test program (started by `/init` after
+//! `insmod hid hid-generic uhid`): it serves the virtual key through `/dev/uhid` (crate
+//! `keydesk-uhid`) and drives it over real hidraw with three hosts: ours (the hidapi adapter of
+//! `keydesk-transport` and `keydesk-ctap-client`), Debian's libfido2 tools, and the
+//! `ctap-hid-fido2` crate (built apart, see `peer-ctap-hid-fido2/`). It prints one
+//! `PASS <name>` or `FAIL <name>: <why>` line per test on the serial console.
+//!
+//! The library half is the host-side harness ([`harness`]) used by the integration test
+//! `tests/guest.rs`: it downloads a pinned Debian kernel and the libfido2 tools with
+//! `apt-get download`, builds the static test binary and an initramfs, boots QEMU (TCG,
+//! microvm) and requires a `PASS` line for every name in [`GUEST_TESTS`]: a test that did
+//! not run is a failure.
+
+pub mod harness;
+pub mod report;
+
+/// Every test the guest must pass, in the order it runs them.
+pub const GUEST_TESTS: &[&str] = &[
+    "ours_enumerate_by_usage_page",
+    "ours_get_info",
+    "ours_set_pin",
+    "ours_make_credential",
+    "ours_get_assertion",
+    "ours_list_credentials",
+    "ours_cancel_during_touch",
+    "ours_unplugged_mid_operation",
+    "libfido2_token_list",
+    "libfido2_token_info",
+    "libfido2_cred_make_verify",
+    "libfido2_assert_get_verify",
+    "ctap_hid_fido2_find",
+    "ctap_hid_fido2_info",
+    "ctap_hid_fido2_set_pin",
+    "ctap_hid_fido2_make_credential",
+    "ctap_hid_fido2_get_assertion",
+    "ctap_hid_fido2_list_credentials",
+    "bench_ceremony_vs_ping",
+];
