@@ -420,3 +420,38 @@ pub fn run_guest(layout: &Layout) -> Result<Run> {
     let _ = std::fs::write(layout.work.join("console.log"), &console);
     Ok(Run { outcome: parse(&console), console, timings })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_elf_is_found_after_the_setup_code_and_before_trailing_bytes() -> Result<()> {
+        let elf = b"\x7fELF and the rest of a kernel".repeat(50);
+        let mut xz = Command::new("xz")
+            .args(["-c"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("xz: {e}"))?;
+        let mut stdin = xz.stdin.take().ok_or("no stdin")?;
+        let input = elf.clone();
+        let feeder = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &input));
+        let compressed = xz.wait_with_output().map_err(|e| e.to_string())?.stdout;
+        let _ = feeder.join();
+        // A bzImage: setup code, the xz stream, then trailing bytes xz complains about.
+        let mut vmlinuz = vec![0x90u8; 1000];
+        vmlinuz.extend_from_slice(&compressed);
+        vmlinuz.extend_from_slice(&[0xAB; 64]);
+        assert_eq!(decompress_kernel(&vmlinuz)?, elf);
+        assert!(decompress_kernel(&[0u8; 100]).is_err(), "no xz stream");
+        Ok(())
+    }
+
+    #[test]
+    fn the_kernel_is_told_its_tsc_frequency() {
+        let line = kernel_command_line();
+        assert!(line.starts_with("console=ttyS0 quiet panic=-1 tsc_early_khz="), "{line}");
+        assert!(line.contains(" lpj=") && line.ends_with("clocksource=tsc"), "{line}");
+    }
+}
