@@ -284,3 +284,25 @@ fn exports_warn_and_round_trip_through_aegis_uris_and_google_qr() {
     let error = stderr_of_failure(&third.run(&["add", "--qr", png.to_str().expect("path")], ""));
     assert!(error.contains("no account was added"), "{error}");
 }
+
+#[test]
+fn a_google_export_spanning_several_qr_codes_is_collected_before_adding() {
+    let vault = Vault::new();
+    let mut uris = String::new();
+    for i in 0..12 {
+        uris.push_str(&format!("otpauth://totp/Site{i}:user{i}?secret=JBSWY3DPEHPK3P{}&issuer=Site{i}\n", ["AA", "AB", "AC", "AD", "AE", "AF", "AG", "AH", "AI", "AJ", "AK", "AL"][i]));
+    }
+    stdout_of(&vault.run(&["add"], &uris));
+    assert_eq!(vault.names().len(), 12);
+    let base = vault.dir().join("google.png");
+    stdout_of(&vault.run(&["export", "--format", "google-qr", "--output", base.to_str().expect("path")], ""));
+    let parts: Vec<String> = (1..=2).map(|n| vault.dir().join(format!("google-{n}.png")).to_str().expect("path").to_owned()).collect();
+    assert!(!vault.dir().join("google-3.png").exists(), "10 accounts per QR code: two images");
+
+    let other = Vault::new();
+    let error = stderr_of_failure(&other.run(&["add", "--qr", &parts[0]], ""));
+    assert!(error.contains("incomplete") && error.contains("have not been scanned"), "the missing part is named: {error}");
+    assert_eq!(other.names().len(), 0, "nothing is added from an incomplete export");
+    let added = other.json(&["add", "--qr", &parts[0], &parts[1]]);
+    assert_eq!(added["added"].as_array().map(Vec::len), Some(12));
+}

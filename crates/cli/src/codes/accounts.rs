@@ -101,9 +101,10 @@ pub fn show(args: &VaultArgs, wanted: &str) -> anyhow::Result<()> {
 
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {
-    /// Read the account from a QR code in this PNG or JPEG image instead of stdin.
-    #[arg(long, value_name = "FILE")]
-    pub qr: Option<PathBuf>,
+    /// Read the accounts from QR codes in these PNG or JPEG images instead of stdin (give every
+    /// image of a multi-QR Google Authenticator export: all parts are collected first).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub qr: Vec<PathBuf>,
     /// Set the issuer (when the URI has none or a wrong one).
     #[arg(long)]
     pub issuer: Option<String>,
@@ -133,20 +134,19 @@ fn read_uri_input() -> anyhow::Result<Zeroizing<String>> {
 }
 
 pub fn add(args: &VaultArgs, add: &AddArgs) -> anyhow::Result<()> {
-    let payloads: Vec<Zeroizing<String>> = match &add.qr {
-        Some(path) => {
-            let bytes = Zeroizing::new(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?);
-            let found = qr::decode_image(&bytes).with_context(|| format!("reading a QR code in {}", path.display()))?;
-            if found.is_empty() {
-                anyhow::bail!("no QR code found in {}", path.display());
-            }
-            found
+    let mut payloads: Vec<Zeroizing<String>> = Vec::new();
+    for path in &add.qr {
+        let bytes = Zeroizing::new(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?);
+        let found = qr::decode_image(&bytes).with_context(|| format!("reading a QR code in {}", path.display()))?;
+        if found.is_empty() {
+            anyhow::bail!("no QR code found in {}", path.display());
         }
-        None => {
-            let text = read_uri_input()?;
-            text.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| Zeroizing::new(l.to_owned())).collect()
-        }
-    };
+        payloads.extend(found);
+    }
+    if add.qr.is_empty() {
+        let text = read_uri_input()?;
+        payloads.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| Zeroizing::new(l.to_owned())));
+    }
     if payloads.is_empty() {
         anyhow::bail!("no otpauth URI given: pipe it on stdin (`keydesk codes add < uri.txt`) or type it at the prompt");
     }

@@ -31,7 +31,7 @@ pub struct VaultArgs {
     #[arg(long, global = true, value_name = "DEVICE_ID")]
     pub security_key: Option<String>,
     /// Argon2id memory in KiB for the password slot of a NEW vault (RFC 9106 default 65536).
-    #[arg(long, global = true, default_value_t = PasswordKdfParams::default().memory_kib, hide_default_value = false)]
+    #[arg(long, global = true, default_value_t = PasswordKdfParams::default().memory_kib)]
     pub argon2_memory_kib: u32,
     /// Argon2id passes for the password slot of a NEW vault.
     #[arg(long, global = true, default_value_t = PasswordKdfParams::default().iterations)]
@@ -77,9 +77,13 @@ impl VaultArgs {
             create_private_dir(parent)?;
         }
         eprintln!("No vault at {}: creating one. Its password is the way in when the keyring or security key is unavailable.", path.display());
+        let (kdf, recommended) = (self.kdf(), PasswordKdfParams::default());
+        if kdf.memory_kib < recommended.memory_kib || kdf.iterations < recommended.iterations {
+            eprintln!("Warning: Argon2id with {} KiB and {} passes is weaker than RFC 9106's recommendation ({} KiB, {} passes); meant for tests only.", kdf.memory_kib, kdf.iterations, recommended.memory_kib, recommended.iterations);
+        }
         let password = read_new_secret(VAULT_PASSWORD_ENV, "New vault password")?;
         let password = SecretString::new(password.as_str().to_owned());
-        let vault = Vault::create(path, &password, self.kdf(), VaultOptions::default())?;
+        let vault = Vault::create(path, &password, kdf, VaultOptions::default())?;
         eprintln!("Created the vault {}.", path.display());
         Ok(vault)
     }
