@@ -30,6 +30,8 @@ pub const GUEST_TESTS: &[&str] = &[
     "libfido2_token_info",
     "libfido2_cred_make_verify",
     "libfido2_assert_get_verify",
+    "libfido2_set_pin",
+    "libfido2_with_pin_uv_verified",
     "ctap_hid_fido2_find",
     "ctap_hid_fido2_info",
     "ctap_hid_fido2_set_pin",

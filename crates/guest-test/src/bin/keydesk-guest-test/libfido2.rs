@@ -1,5 +1,6 @@
 //! Debian's libfido2 tools as an independent host: list, info, make and verify a credential,
-//! get and verify an assertion. The key has no PIN here (the tools read a PIN only from a tty).
+//! get and verify an assertion on a key without PIN; then set a PIN with `fido2-token -S` and
+//! repeat with user verification (`-v`), the PIN fed on stdin.
 
 use std::process::Command;
 
@@ -11,11 +12,32 @@ use crate::served::ServedKey;
 use crate::{report, TestResult};
 
 const RP: &str = "libfido2.example";
+const PIN: &str = "5678";
 /// The virtual key's AAGUID, "KeyDeskVirtual01", as fido2-token prints it.
 const AAGUID_HEX: &str = "4b65794465736b5669727475616c3031";
 
 fn tool(args: &[&str]) -> Result<String, String> {
-    let output = Command::new(args[0]).args(&args[1..]).output().map_err(|e| format!("cannot run {}: {e}", args[0]))?;
+    tool_with_input(args, "")
+}
+
+/// Runs a tool with `input` on stdin. The tools read a PIN with readpassphrase(3), which
+/// falls back to stdin when there is no controlling terminal (as in the guest, where the
+/// console never becomes one).
+fn tool_with_input(args: &[&str], input: &str) -> Result<String, String> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(args[0])
+        .args(&args[1..])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", args[0]))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A tool that asks for nothing may exit before reading: a broken pipe is fine.
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    let output = child.wait_with_output().map_err(|e| format!("waiting for {}: {e}", args[0]))?;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if output.status.success() {
         Ok(stdout)
@@ -81,4 +103,26 @@ pub fn run() {
         tool(&["fido2-assert", "-G", "-i", "/tmp/assert_param", "-o", "/tmp/assert", device])?;
         tool(&["fido2-assert", "-V", "-i", "/tmp/assert", "/tmp/public_key.pem", "es256"]).map(drop)
     }));
+    report("libfido2_set_pin", (|| {
+        tool_with_input(&["fido2-token", "-S", device], &format!("{PIN}\n{PIN}\n"))?;
+        let info = tool(&["fido2-token", "-I", device])?;
+        if info.contains("clientPin") && !info.contains("noclientPin") {
+            Ok(())
+        } else {
+            Err(format!("clientPin not set after -S: {info}"))
+        }
+    })());
+    report("libfido2_with_pin_uv_verified", (|| {
+        // -v asks for user verification: the tools prompt for the PIN and -V checks the UV flag.
+        let user_id = STANDARD.encode(b"pin-user");
+        write("/tmp/cred_pin_param", &format!("{}\n{RP}\npin-user\n{user_id}\n", STANDARD.encode([0x33u8; 32])))?;
+        tool_with_input(&["fido2-cred", "-M", "-v", "-i", "/tmp/cred_pin_param", "-o", "/tmp/cred_pin", device, "es256"], &format!("{PIN}\n"))?;
+        tool(&["fido2-cred", "-V", "-v", "-i", "/tmp/cred_pin", "-o", "/tmp/cred_pin_verified", "es256"])?;
+        let verified = read("/tmp/cred_pin_verified")?;
+        let (credential_id, public_key) = verified.split_once('\n').ok_or("fido2-cred -V printed no key")?;
+        write("/tmp/public_key_pin.pem", public_key)?;
+        write("/tmp/assert_pin_param", &format!("{}\n{RP}\n{credential_id}\n", STANDARD.encode([0x44u8; 32])))?;
+        tool_with_input(&["fido2-assert", "-G", "-v", "-i", "/tmp/assert_pin_param", "-o", "/tmp/assert_pin", device], &format!("{PIN}\n"))?;
+        tool(&["fido2-assert", "-V", "-v", "-i", "/tmp/assert_pin", "/tmp/public_key_pin.pem", "es256"]).map(drop)
+    })());
 }
