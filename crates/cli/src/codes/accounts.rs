@@ -12,7 +12,7 @@ use keydesk_otp::{qr, Account};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::output::{label, print_account, AccountJson};
+use super::output::{label, print_account, report_save_warning, AccountJson};
 use super::unlock::VaultArgs;
 use crate::key::confirm;
 use crate::output::print_json;
@@ -95,6 +95,7 @@ pub fn show(args: &VaultArgs, wanted: &str) -> anyhow::Result<()> {
         Some(OtpKind::Hotp { .. }) => vault.next_hotp_code(&id)?,
         _ => vault.code(&id, now())?,
     };
+    report_save_warning(&mut vault);
     let account = vault.account(&id).ok_or_else(|| anyhow::anyhow!("account {id} vanished"))?;
     print_account(&AccountJson::with_code(account, &code), args.json)
 }
@@ -171,6 +172,7 @@ pub fn add(args: &VaultArgs, add: &AddArgs) -> anyhow::Result<()> {
         }
     }
     let ids = vault.apply_import(&preview)?;
+    report_save_warning(&mut vault);
     let added: Vec<AccountJson> = ids.iter().filter_map(|id| vault.account(id)).map(AccountJson::plain).collect();
     let mut duplicates = Vec::new();
     let mut skipped = Vec::new();
@@ -262,10 +264,11 @@ pub fn edit(args: &VaultArgs, edit: &EditArgs) -> anyhow::Result<()> {
             _ => {}
         }
     })?;
-    print_changed(&vault, &id, args.json)
+    print_changed(&mut vault, &id, args.json)
 }
 
-fn print_changed(vault: &Vault, id: &AccountId, json: bool) -> anyhow::Result<()> {
+fn print_changed(vault: &mut Vault, id: &AccountId, json: bool) -> anyhow::Result<()> {
+    report_save_warning(vault);
     let account = vault.account(id).ok_or_else(|| anyhow::anyhow!("account {id} vanished"))?;
     print_account(&AccountJson::plain(account), json)
 }
@@ -292,7 +295,7 @@ pub fn rename(args: &VaultArgs, rename: &RenameArgs) -> anyhow::Result<()> {
     let issuer = rename.issuer.clone().unwrap_or_else(|| account.issuer.clone());
     let name = rename.name.clone().unwrap_or_else(|| account.name.clone());
     vault.rename(&id, &issuer, &name)?;
-    print_changed(&vault, &id, args.json)
+    print_changed(&mut vault, &id, args.json)
 }
 
 #[derive(Debug, clap::Args)]
@@ -321,7 +324,7 @@ pub fn tag(args: &VaultArgs, tag: &TagArgs) -> anyhow::Result<()> {
         }
     }
     vault.set_tags(&id, tags)?;
-    print_changed(&vault, &id, args.json)
+    print_changed(&mut vault, &id, args.json)
 }
 
 #[derive(Debug, clap::Args)]
@@ -337,7 +340,7 @@ pub fn pin(args: &VaultArgs, pin: &PinArgs) -> anyhow::Result<()> {
     let mut vault = args.open()?;
     let id = resolve(&vault, &pin.account)?;
     vault.set_pinned(&id, !pin.off)?;
-    print_changed(&vault, &id, args.json)
+    print_changed(&mut vault, &id, args.json)
 }
 
 #[derive(Debug, clap::Args)]
@@ -356,6 +359,7 @@ pub fn delete(args: &VaultArgs, delete: &DeleteArgs) -> anyhow::Result<()> {
     let shown = AccountJson::plain(account);
     confirm(&format!("Delete {} ({id})?", label(&account.issuer, &account.name)), delete.yes)?;
     vault.delete(&id, now())?;
+    report_save_warning(&mut vault);
     if args.json {
         return print_json(&serde_json::json!({ "deleted": shown }));
     }
@@ -379,5 +383,5 @@ pub fn undo(args: &VaultArgs, wanted: Option<&str>) -> anyhow::Result<()> {
     if !args.json {
         print!("Restored ");
     }
-    print_changed(&vault, &id, args.json)
+    print_changed(&mut vault, &id, args.json)
 }

@@ -1,7 +1,7 @@
 //! How accounts, codes and slots are printed: secret-free JSON objects for scripts, one line
 //! per account for people.
 
-use keydesk_otp::vault::{CodeView, SlotInfo, SlotKind};
+use keydesk_otp::vault::{CodeView, SlotInfo, SlotKind, Vault};
 use keydesk_otp::{Account, AccountSummary, Code};
 use serde::Serialize;
 
@@ -124,4 +124,12 @@ pub fn print_slots(slots: &[SlotInfo], json: bool) -> anyhow::Result<()> {
         println!("  {}  {:<18} {}", row.id, row.kind, row.label);
     }
     Ok(())
+}
+
+/// A save that was committed but may not survive a power loss (failed directory fsync) or left
+/// old backups behind is reported, never hidden.
+pub fn report_save_warning(vault: &mut Vault) {
+    if let Some(warning) = vault.take_save_warning() {
+        eprintln!("Warning: {warning}");
+    }
 }

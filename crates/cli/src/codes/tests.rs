@@ -17,14 +17,19 @@ use super::security_key::{self, RP_ID};
 /// Small Argon2 parameters: the KDF cost is a parameter, the defaults stay RFC 9106's.
 const TEST_KDF: PasswordKdfParams = PasswordKdfParams { memory_kib: 64, iterations: 1, parallelism: 1 };
 
-/// The virtual key answers alone: presence is approved and no PIN is set.
+/// The virtual key answers alone: presence is approved; the PIN, when the key has one, is
+/// `pin` (`None`: the user cancels).
 #[derive(Debug, Default)]
-struct NoUser;
+struct NoUser {
+    pin: Option<&'static str>,
+    asked: usize,
+}
 
 impl Interaction for NoUser {
     fn touch_needed(&mut self) {}
     fn pin_needed(&mut self, _request: &PinRequest) -> Option<Pin> {
-        None
+        self.asked += 1;
+        self.pin.map(Pin::new)
     }
     fn choose_credential(&mut self, _users: &[UserEntity]) -> Option<usize> {
         None
@@ -49,7 +54,7 @@ fn security_key_enrolls_and_unlocks_the_vault() -> anyhow::Result<()> {
     let path = dir.path().join("codes.vault");
     let mut vault = new_vault(&path)?;
     let mut key = virtual_key(1, "enrolled");
-    let slot = security_key::enroll(&mut key, &mut vault, "test key", &mut NoUser)?;
+    let slot = security_key::enroll(&mut key, &mut vault, "test key", &mut NoUser::default())?;
     drop(vault); // locked: only the file remains
 
     let slots = fido2_slots(&path)?;
@@ -57,11 +62,11 @@ fn security_key_enrolls_and_unlocks_the_vault() -> anyhow::Result<()> {
     assert_eq!(slots[0].0, slot);
     assert_eq!(slots[0].1.rp_id, RP_ID);
 
-    let unlocked = security_key::unlock(&mut key, &path, VaultOptions::default(), &mut NoUser)?;
+    let unlocked = security_key::unlock(&mut key, &path, VaultOptions::default(), &mut NoUser::default())?;
     assert_eq!(unlocked.accounts().len(), 1);
     assert_eq!(unlocked.accounts()[0].name, "alice");
     // Unlocking twice gives the same key (hmac-secret is deterministic per credential and salt).
-    assert!(security_key::unlock(&mut key, &path, VaultOptions::default(), &mut NoUser).is_ok());
+    assert!(security_key::unlock(&mut key, &path, VaultOptions::default(), &mut NoUser::default()).is_ok());
     Ok(())
 }
 
@@ -70,11 +75,11 @@ fn another_security_key_is_refused_clearly_and_nothing_is_lost() -> anyhow::Resu
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("codes.vault");
     let mut vault = new_vault(&path)?;
-    security_key::enroll(&mut virtual_key(1, "enrolled"), &mut vault, "test key", &mut NoUser)?;
+    security_key::enroll(&mut virtual_key(1, "enrolled"), &mut vault, "test key", &mut NoUser::default())?;
     drop(vault);
 
     let before = std::fs::read(&path)?;
-    let error = security_key::unlock(&mut virtual_key(2, "stranger"), &path, VaultOptions::default(), &mut NoUser)
+    let error = security_key::unlock(&mut virtual_key(2, "stranger"), &path, VaultOptions::default(), &mut NoUser::default())
         .err()
         .map(|e| format!("{e:#}"))
         .unwrap_or_default();
@@ -90,10 +95,33 @@ fn a_vault_without_security_key_slot_says_how_to_enroll() -> anyhow::Result<()> 
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("codes.vault");
     drop(new_vault(&path)?);
-    let error = security_key::unlock(&mut virtual_key(1, "k"), &path, VaultOptions::default(), &mut NoUser)
+    let error = security_key::unlock(&mut virtual_key(1, "k"), &path, VaultOptions::default(), &mut NoUser::default())
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(error.contains("unlock-with security-key enable"), "{error}");
+    Ok(())
+}
+
+#[test]
+fn a_key_with_a_pin_asks_for_it_to_enroll_and_to_unlock() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("codes.vault");
+    let mut vault = new_vault(&path)?;
+    let mut key = virtual_key(3, "with pin");
+    key.set_pin(&Pin::new("4321"))?;
+    let mut user = NoUser { pin: Some("4321"), asked: 0 };
+    security_key::enroll(&mut key, &mut vault, "pin key", &mut user)?;
+    assert!(user.asked >= 1, "the PIN was asked for");
+    drop(vault);
+
+    // The user cancels the PIN prompt: no unlock, a clear error, the password still works.
+    let mut fresh_key_session = Client::new(key.into_device());
+    let refused = security_key::unlock(&mut fresh_key_session, &path, VaultOptions::default(), &mut NoUser::default());
+    assert!(refused.is_err());
+    let mut user = NoUser { pin: Some("4321"), asked: 0 };
+    let unlocked = security_key::unlock(&mut fresh_key_session, &path, VaultOptions::default(), &mut user)?;
+    assert_eq!(unlocked.accounts().len(), 1);
+    assert!(user.asked >= 1);
     Ok(())
 }

@@ -10,7 +10,7 @@ use keydesk_otp::import::{self, ImportError, ImportFormat, ImportOptions, Import
 use keydesk_otp::{qr, Account, SecretString};
 use serde::Serialize;
 
-use super::output::{label, short_id, AccountJson};
+use super::output::{label, report_save_warning, short_id, AccountJson};
 use super::unlock::VaultArgs;
 use crate::key::confirm;
 use crate::output::print_json;
@@ -141,6 +141,7 @@ pub fn import(args: &VaultArgs, import: &ImportArgs) -> anyhow::Result<()> {
     }
     confirm(&format!("Import {new} accounts?"), import.yes)?;
     let ids = vault.apply_import(&preview)?;
+    report_save_warning(&mut vault);
     if !args.json {
         println!("Imported {} accounts.", ids.len());
     }

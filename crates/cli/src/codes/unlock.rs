@@ -10,7 +10,7 @@ use keydesk_transport::discovery;
 use keydesk_transport::DeviceId;
 
 use super::keyring_store::OsKeyring;
-use super::output::print_slots;
+use super::output::{print_slots, report_save_warning};
 use super::security_key;
 use crate::key::confirm;
 use crate::terminal::{read_new_secret, read_secret, Terminal};
@@ -193,6 +193,7 @@ pub fn unlock_with(args: &VaultArgs, command: &UnlockWith) -> anyhow::Result<()>
             vault.remove_slot(slot)?;
         }
     }
+    report_save_warning(&mut vault);
     print_slots(&vault.slots(), args.json)
 }
 
