@@ -98,6 +98,28 @@ impl<P: ReportPipe> Device for HidLink<P> {
             Message::Ctap2(bytes) => (HidCommand::Cbor, bytes),
             Message::Ctap1(bytes) => (HidCommand::Msg, bytes),
         };
+        let mut outcome = self.exchange(command, payload, watch)?;
+        if outcome == HostEvent::Error(HidErrorCode::InvalidChannel) {
+            // The device forgot our channel (it was power-cycled, or reallocated channels). It
+            // refused the request at the framing layer before the authenticator saw it, so a new
+            // channel and a second send cannot repeat any effect.
+            self.initialize()?;
+            outcome = self.exchange(command, payload, watch)?;
+        }
+        match outcome {
+            HostEvent::Response { payload, .. } => Ok(payload),
+            HostEvent::Error(HidErrorCode::ChannelBusy) => Err(TransportError::Other(
+                "the security key is busy with another application; finish or cancel there and retry".into(),
+            )),
+            HostEvent::Error(code) => Err(framing_error(format!("CTAPHID error {code:?}"))),
+            other => Err(framing_error(format!("unexpected {other:?}"))),
+        }
+    }
+}
+
+impl<P: ReportPipe> HidLink<P> {
+    /// Sends one message and waits for its final event (a response or a CTAPHID error).
+    fn exchange(&mut self, command: HidCommand, payload: &[u8], watch: &mut dyn Watch) -> Result<HostEvent, TransportError> {
         self.host.send(command, payload).map_err(|e| match e {
             keydesk_framing::hid::HostError::PayloadTooLong(too_long) => {
                 TransportError::MessageTooLarge { size: too_long.len, limit: too_long.max }
@@ -105,19 +127,10 @@ impl<P: ReportPipe> Device for HidLink<P> {
             other => framing_error(other.to_string()),
         })?;
         self.flush()?;
-        match self.wait_for_event(watch) {
-            Ok(HostEvent::Response { payload, .. }) => Ok(payload),
-            Ok(HostEvent::Error(HidErrorCode::ChannelBusy)) => Err(TransportError::Other(
-                "the security key is busy with another application; finish or cancel there and retry".into(),
-            )),
-            Ok(HostEvent::Error(code)) => Err(framing_error(format!("CTAPHID error {code:?}"))),
-            Ok(other) => Err(framing_error(format!("unexpected {other:?}"))),
-            Err(error) => {
-                // The channel state is unknown after a failure: start over with INIT next time.
-                self.initialized = false;
-                Err(error)
-            }
-        }
+        self.wait_for_event(watch).inspect_err(|_| {
+            // The channel state is unknown after a failure: start over with INIT next time.
+            self.initialized = false;
+        })
     }
 }
 
