@@ -3,10 +3,12 @@
 //! `cargo xtask run`   installs what is missing, builds, and starts KeyDesk against a virtual key.
 //! `cargo xtask test`  installs what the tests need, starts the real components, runs every test.
 //! `cargo xtask bench` runs the benchmarks, each printing ratios against a baseline of the same run.
+//! `cargo xtask guest` runs only the USB (uhid in a QEMU guest) end-to-end test, showing its console.
 //!
 //! Only std is used so that xtask itself compiles in seconds on a cold machine.
 
 mod cmd;
+mod guest;
 mod run;
 mod system_packages;
 mod test;
@@ -19,9 +21,10 @@ fn main() -> ExitCode {
         Some("run") => run::run(&args[1..]),
         Some("test") => test::test(&args[1..]),
         Some("bench") => test::bench(&args[1..]),
+        Some("guest") => guest::guest(&args[1..]),
         Some("install-deps") => system_packages::ensure(&[system_packages::BUILD, system_packages::TEST].concat()),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|install-deps>");
+            eprintln!("usage: cargo xtask <run|test|bench|guest|install-deps>");
             return ExitCode::from(2);
         }
     };

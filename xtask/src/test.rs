@@ -12,6 +12,7 @@ const TEST_POSTGRES_PORT: u16 = 55432;
 pub fn test(extra: &[String]) -> Result {
     ensure(&[BUILD, TEST].concat())?;
     ensure_python(TEST_PYTHON)?;
+    crate::guest::prepare()?;
     let root = repo_root();
     run(cargo()
         .current_dir(&root)
