@@ -92,8 +92,13 @@ impl<'a> DeadlineUi<'a> {
 
     /// Maps a cancel caused by the deadline to [`WebAuthnError::Timeout`].
     pub fn explain(&self, error: WebAuthnError) -> WebAuthnError {
+        let late = self.expired || Instant::now() >= self.deadline;
         match error {
-            WebAuthnError::Cancelled if self.expired || Instant::now() >= self.deadline => {
+            // A PIN prompt refused at the deadline surfaces as "PIN required".
+            WebAuthnError::Cancelled
+            | WebAuthnError::Authenticator(keydesk_ctap_client::Error::PinRequired)
+                if late =>
+            {
                 WebAuthnError::Timeout
             }
             other => other,
