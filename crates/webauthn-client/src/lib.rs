@@ -37,6 +37,7 @@ mod authenticate;
 mod base64url;
 mod client_data;
 mod common;
+mod create_extensions;
 mod error;
 mod options;
 mod origin;

@@ -7,29 +7,20 @@ use keydesk_ctap::auth_data::{rp_id_hash, AuthenticatorData};
 use keydesk_ctap::commands::GetInfoResponse;
 use keydesk_ctap::cose::ALG_ES256;
 use keydesk_ctap::entities::{CredentialParameters, RpEntity, UserEntity, PUBLIC_KEY};
-use keydesk_ctap::extensions::{
-    CredProtect, HmacSecretOutput, MakeCredentialExtensions, CRED_PROTECT, HMAC_SECRET,
-    LARGE_BLOB_KEY, MIN_PIN_LENGTH,
-};
-use keydesk_ctap::extensions::{HmacSecretInput, HMAC_SECRET_MC};
 use keydesk_ctap_client::{Client, Interaction, MakeCredentialArgs, UserVerification};
-use keydesk_ctap_crypto::hmac_secret::{self, prf_salt, HmacSecretSalts};
-use keydesk_ctap_crypto::SharedSecret;
 use keydesk_transport::Device;
-use rand_core::OsRng;
 
 use crate::attestation::{attestation_object, convey, subject_public_key_info, Conveyance};
 use crate::base64url::Base64Url;
-use crate::base64url::SecretBase64Url;
 use crate::client_data::{CeremonyType, CollectedClientData};
 use crate::common::{attachment, ctap_descriptors, transports, user_verification, DeadlineUi};
-use crate::error::WebAuthnError;
-use crate::options::{ClientExtensionInputsJson, CreationOptionsJson};
-use crate::origin::CallerOrigin;
-use crate::response::{
-    AttestationResponseJson, ClientExtensionOutputsJson, CredPropsOutput, LargeBlobOutput,
-    PrfOutput, PrfResultsJson, RegistrationResponseJson,
+use crate::create_extensions::{
+    authenticator_extensions, extension_outputs, prf_eval_at_create, prf_results_at_create,
 };
+use crate::error::WebAuthnError;
+use crate::options::CreationOptionsJson;
+use crate::origin::CallerOrigin;
+use crate::response::{AttestationResponseJson, RegistrationResponseJson};
 
 /// RS256, in the spec's default pubKeyCredParams (§5.1.3 step 10).
 const ALG_RS256: i64 = -257;
@@ -41,18 +32,6 @@ fn resident_key_requirement(options: &CreationOptionsJson) -> &str {
         Some(value @ ("required" | "preferred" | "discouraged")) => value,
         _ if selection.is_some_and(|s| s.require_resident_key) => "required",
         _ => "discouraged",
-    }
-}
-
-/// credProtect policy names (CTAP 2.1 §12.1, WebAuthn's credentialProtectionPolicy).
-fn cred_protect_level(name: &str) -> Option<CredProtect> {
-    match name {
-        "userVerificationOptional" => Some(CredProtect::UserVerificationOptional),
-        "userVerificationOptionalWithCredentialIDList" => {
-            Some(CredProtect::UserVerificationOptionalWithCredentialIdList)
-        }
-        "userVerificationRequired" => Some(CredProtect::UserVerificationRequired),
-        _ => None,
     }
 }
 
@@ -95,84 +74,6 @@ fn algorithms(
         )));
     }
     Ok(usable)
-}
-
-/// What was asked of the authenticator for the extensions, to build the outputs.
-#[derive(Debug, Default)]
-struct Requested {
-    cred_props: bool,
-    prf: bool,
-    hmac_create_secret: bool,
-    large_blob: bool,
-    large_blob_sent: bool,
-    min_pin_length: bool,
-}
-
-fn authenticator_extensions(
-    inputs: Option<&ClientExtensionInputsJson>,
-    info: &GetInfoResponse,
-    resident_key: bool,
-) -> Result<(Option<MakeCredentialExtensions>, Requested), WebAuthnError> {
-    let mut requested = Requested::default();
-    let Some(inputs) = inputs else {
-        return Ok((None, requested));
-    };
-    let mut ext = MakeCredentialExtensions::default();
-    requested.cred_props = inputs.cred_props == Some(true);
-
-    requested.prf = inputs.prf.is_some();
-    requested.hmac_create_secret = inputs.hmac_create_secret == Some(true);
-    if let Some(prf) = &inputs.prf {
-        if prf.eval_by_credential.is_some() {
-            return Err(WebAuthnError::InvalidOptions(
-                "prf.evalByCredential is only valid when signing in (§10.1.4)".to_owned(),
-            ));
-        }
-    }
-    if (requested.prf || requested.hmac_create_secret) && info.supports_extension(HMAC_SECRET) {
-        ext.hmac_secret = Some(true);
-    }
-
-    if let Some(name) = &inputs.credential_protection_policy {
-        let level = cred_protect_level(name).ok_or_else(|| {
-            WebAuthnError::InvalidOptions(format!("unknown credentialProtectionPolicy {name:?}"))
-        })?;
-        let enforce = inputs.enforce_credential_protection_policy == Some(true);
-        if info.supports_extension(CRED_PROTECT) {
-            ext.cred_protect = Some(level);
-        } else if enforce && level != CredProtect::UserVerificationOptional {
-            return Err(WebAuthnError::RequirementNotMet(format!(
-                "the site requires the credential protection policy {name} and the key does not support credProtect"
-            )));
-        }
-    }
-
-    if let Some(large_blob) = &inputs.large_blob {
-        if large_blob.read.is_some() || large_blob.write.is_some() {
-            return Err(WebAuthnError::InvalidOptions(
-                "largeBlob read/write are only valid when signing in (§10.1.5)".to_owned(),
-            ));
-        }
-        requested.large_blob = true;
-        let capable = resident_key
-            && info.option("largeBlobs") == Some(true)
-            && info.supports_extension(LARGE_BLOB_KEY);
-        if capable {
-            ext.large_blob_key = Some(true);
-            requested.large_blob_sent = true;
-        } else if large_blob.support.as_deref() == Some("required") {
-            return Err(WebAuthnError::RequirementNotMet(
-                "the site requires large-blob storage, which needs a discoverable credential on a key with largeBlobs".to_owned(),
-            ));
-        }
-    }
-
-    if inputs.min_pin_length == Some(true) && info.supports_extension(MIN_PIN_LENGTH) {
-        ext.min_pin_length = Some(true);
-        requested.min_pin_length = true;
-    }
-    let ext = (ext != MakeCredentialExtensions::default()).then_some(ext);
-    Ok((ext, requested))
 }
 
 /// Creates a credential on the authenticator behind `client` for the RP's `options`, as a
@@ -341,94 +242,4 @@ pub(crate) fn check_auth_data(
         ));
     }
     Ok(())
-}
-
-fn extension_outputs(
-    requested: &Requested,
-    auth_data: &AuthenticatorData,
-    resident_key: bool,
-    got_large_blob_key: bool,
-) -> ClientExtensionOutputsJson {
-    let ext = auth_data.extensions.clone().unwrap_or_default();
-    let hmac_created = matches!(ext.hmac_secret, Some(HmacSecretOutput::Created(true)));
-    ClientExtensionOutputsJson {
-        cred_props: requested
-            .cred_props
-            .then_some(CredPropsOutput { rk: resident_key }),
-        prf: requested.prf.then_some(PrfOutput {
-            enabled: Some(hmac_created),
-            results: None,
-        }),
-        large_blob: requested.large_blob.then_some(LargeBlobOutput {
-            supported: Some(requested.large_blob_sent && got_large_blob_key),
-            blob: None,
-            written: None,
-        }),
-        min_pin_length: if requested.min_pin_length {
-            ext.min_pin_length.and_then(|n| u32::try_from(n).ok())
-        } else {
-            None
-        },
-        hmac_create_secret: requested.hmac_create_secret.then_some(hmac_created),
-    }
-}
-
-/// PRF `eval` at registration (§10.1.4) through CTAP 2.2 hmac-secret-mc: the salts go out
-/// encrypted with the makeCredential, the outputs come back in the authenticator data. A key
-/// without hmac-secret-mc gives no results at creation (the RP evaluates at sign-in).
-fn prf_eval_at_create<D: Device>(
-    client: &mut Client<D>,
-    options: &CreationOptionsJson,
-    info: &GetInfoResponse,
-    extensions: &mut Option<MakeCredentialExtensions>,
-) -> Result<Option<(SharedSecret, usize)>, WebAuthnError> {
-    let eval = options
-        .extensions
-        .as_ref()
-        .and_then(|e| e.prf.as_ref())
-        .and_then(|p| p.eval.as_ref());
-    let Some(eval) = eval else {
-        return Ok(None);
-    };
-    let Some(ext) = extensions.as_mut().filter(|e| e.hmac_secret == Some(true)) else {
-        return Ok(None);
-    };
-    if !info.supports_extension(HMAC_SECRET_MC) {
-        return Ok(None);
-    }
-    let salts = HmacSecretSalts::new(
-        prf_salt(&eval.first.0),
-        eval.second.as_ref().map(|s| prf_salt(&s.0)),
-    );
-    let protocol = client.pin_protocol()?;
-    let (platform_key, shared) = client.key_agreement(protocol)?;
-    let encrypted = hmac_secret::encrypt_salts(&shared, &salts, &mut OsRng)
-        .map_err(|e| WebAuthnError::InvalidResponse(format!("hmac-secret-mc salts: {e}")))?;
-    ext.hmac_secret_mc = Some(HmacSecretInput {
-        key_agreement: platform_key,
-        salt_enc: encrypted.salt_enc,
-        salt_auth: encrypted.salt_auth,
-        pin_uv_auth_protocol: Some(protocol.number()),
-    });
-    Ok(Some((shared, salts.count())))
-}
-
-fn prf_results_at_create(
-    auth_data: &AuthenticatorData,
-    shared: &SharedSecret,
-    count: usize,
-) -> Result<Option<PrfResultsJson>, WebAuthnError> {
-    let Some(encrypted) = auth_data
-        .extensions
-        .as_ref()
-        .and_then(|e| e.hmac_secret_mc.as_ref())
-    else {
-        return Ok(None);
-    };
-    let outputs = hmac_secret::decrypt_output(shared, encrypted, count)
-        .map_err(|e| WebAuthnError::InvalidResponse(format!("hmac-secret-mc output: {e}")))?;
-    Ok(Some(PrfResultsJson {
-        first: SecretBase64Url(outputs.first().to_vec()),
-        second: outputs.second().map(|s| SecretBase64Url(s.to_vec())),
-    }))
 }
