@@ -36,11 +36,11 @@ pub struct ListArgs {
 pub fn list(args: &VaultArgs, list: &ListArgs) -> anyhow::Result<()> {
     let vault = args.open()?;
     let time = now();
-    let matching: Vec<&AccountId> = vault.search(list.search.as_deref().unwrap_or("")).into_iter().map(|a| &a.id).collect();
+    let matching: std::collections::HashSet<&AccountId> = vault.search(list.search.as_deref().unwrap_or("")).into_iter().map(|a| &a.id).collect();
     let rows: Vec<AccountJson> = vault
         .codes(time)
         .iter()
-        .filter(|(a, _)| matching.contains(&&a.id))
+        .filter(|(a, _)| matching.contains(&a.id))
         .filter(|(a, _)| list.tag.as_ref().is_none_or(|tag| a.tags.iter().any(|t| t.eq_ignore_ascii_case(tag))))
         .map(|(a, view)| AccountJson::new(a, view))
         .collect();
