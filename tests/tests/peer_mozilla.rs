@@ -426,7 +426,14 @@ fn check_registration(
     );
     let credential_id = auth_data.credential_data.as_ref().unwrap().credential_id.clone();
     let key = credential_key(result);
+    check_packed_attestation(device, result, client_data_hash);
+    (credential_id, key)
+}
 
+/// Checks the packed attestation Mozilla parsed against the raw response: its signature over
+/// authData || clientDataHash verifies with the batch certificate's key (ES256), and Mozilla
+/// re-serialises the authenticator data it parsed to exactly the bytes the key signed.
+fn check_packed_attestation(device: &VirtualKeyForMozilla, result: &RegisterResult, client_data_hash: &[u8; 32]) {
     let AttestationStatement::Packed(packed) = &result.att_obj.att_stmt else {
         panic!("packed attestation, got {:?}", result.att_obj.att_stmt);
     };
@@ -442,9 +449,7 @@ fn check_registration(
     let spki = &certificate.tbs_certificate.subject_public_key_info;
     let batch_key = VerifyingKey::from_sec1_bytes(spki.subject_public_key.raw_bytes()).unwrap();
     verify_es256(&batch_key, raw_auth_data, client_data_hash, sig);
-    // Mozilla re-serialises the authenticator data it parsed to exactly the bytes the key signed.
-    assert_eq!(auth_data.to_vec(), *raw_auth_data);
-    (credential_id, key)
+    assert_eq!(result.att_obj.auth_data.to_vec(), *raw_auth_data);
 }
 
 /// Checks an assertion: flags UP|UV without AT, the signature over the raw authenticator data.
@@ -988,4 +993,44 @@ fn mozilla_uses_the_legacy_pin_token_when_the_key_looks_like_ctap_2_0() {
     let subcommands = client_pin_members(&device, from, 2);
     assert!(subcommands.contains(&0x05), "{subcommands:?}");
     assert!(!subcommands.iter().any(|c| matches!(c, 0x06 | 0x09)), "{subcommands:?}");
+}
+
+#[test]
+fn mozilla_registers_an_eddsa_credential_and_its_signatures_verify() {
+    let mut device = VirtualKeyForMozilla::new(as_reported);
+    mozilla_sets_pin(&mut device, PIN);
+    let mut args = register_args(b"firefox-user-13", ResidentKeyRequirement::Discouraged, Some(PIN));
+    let register_hash = args.client_data_hash;
+    args.pub_cred_params = vec![
+        PublicKeyCredentialParameters {
+            alg: COSEAlgorithm::EDDSA,
+        },
+        PublicKeyCredentialParameters {
+            alg: COSEAlgorithm::ES256,
+        },
+    ];
+    let (result, _) = register(&mut device, args, &[]);
+    let registered = result.unwrap();
+    let credential = registered.att_obj.auth_data.credential_data.as_ref().unwrap();
+    assert_eq!(
+        credential.credential_public_key.alg,
+        COSEAlgorithm::EDDSA,
+        "the RP's first choice"
+    );
+    let COSEKeyType::OKP(okp) = &credential.credential_public_key.key else {
+        panic!("an OKP credential key, got {:?}", credential.credential_public_key.key);
+    };
+    let key = ed25519_dalek::VerifyingKey::from_bytes(okp.x.as_slice().try_into().unwrap()).unwrap();
+    // The packed batch attestation is still ES256 (the batch key signs, whatever the credential).
+    check_packed_attestation(&device, &registered, &register_hash);
+
+    let args = sign_args(std::slice::from_ref(&credential.credential_id), Some(PIN));
+    let client_data_hash = args.client_data_hash;
+    let (result, _) = sign(&mut device, args, &[]);
+    let signed = result.unwrap();
+    let body = response_body(device.last_success(GET_ASSERTION));
+    let raw_auth_data = map_get(&body, 2).and_then(Value::as_bytes).unwrap();
+    let signature = ed25519_dalek::Signature::from_slice(&signed.assertion.signature).unwrap();
+    key.verify_strict(&[raw_auth_data.as_slice(), &client_data_hash].concat(), &signature)
+        .unwrap();
 }
