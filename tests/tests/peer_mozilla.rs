@@ -7,15 +7,16 @@
 //! was encoded by Mozilla (clientPIN setPIN/changePIN, tokens with permissions for both PIN/UV
 //! auth protocols, makeCredential, the exclude/allow-list pre-flight, getAssertion), and every
 //! answer is parsed by Mozilla. Signatures are then checked independently of both sides: the raw
-//! response bytes are parsed with `ciborium` and verified with `p256`.
+//! response bytes are parsed with `ciborium` and verified with `p256` (`ed25519-dalek` for EdDSA).
 //!
 //! `crates/virtual-key/tests/mozilla_peer.rs` drives the same host through our CTAPHID framing
-//! (PIN set by our host, one resident credential); the tests here cover what it does not:
-//! Mozilla setting and changing the PIN itself, PIN/UV auth protocols 1 and 2, the wrong-PIN
-//! prompt with retries, built-in UV (a fingerprint our host enrolled), non-resident and
-//! discoverable credentials, exclude lists, credProtect levels 2 and 3, hmac-secret outputs
-//! compared with our host's, the reset window, and signature verification of the attestation
-//! and of every assertion.
+//! (PIN set by our host; our key manager lists, renames and deletes what Mozilla registered).
+//! The tests here cover what it does not: Mozilla setting and changing the PIN itself, PIN/UV
+//! auth protocols 1 and 2 and the legacy getPinToken, the wrong-PIN prompt with retries, built-in
+//! UV (a fingerprint our host enrolled), ES256 and EdDSA, non-resident and discoverable
+//! credentials, exclude lists and long allow lists (maxCredentialCountInList), credProtect
+//! levels 2 and 3, hmac-secret outputs compared with our host's, the reset window, and signature
+//! verification of the attestation and of every assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::sync::mpsc::{channel, Sender};
