@@ -17,7 +17,7 @@ use keydesk_ctap::entities::{RpEntity, UserEntity};
 use keydesk_ctap::extensions::{CredProtect, MakeCredentialExtensions};
 use keydesk_ctap_client::manage::{base64url, from_hex, CredProtectLevel, MinPinLengthChange};
 use keydesk_ctap_client::{
-    Client, EnrollProgress, Error, Interaction, MakeCredentialArgs, Pin, PinReason, PinRequest, Purpose, SampleStatus,
+    Client, EnrollProgress, PersistentToken, Error, Interaction, MakeCredentialArgs, Pin, PinReason, PinRequest, Purpose, SampleStatus,
 };
 use keydesk_testkit::Pcscd;
 use keydesk_transport::discovery::{self, scan};
@@ -415,6 +415,30 @@ fn failed_fingerprints_fall_back_to_the_pin_through_pcscd() {
     client.list_passkeys(&mut ui).unwrap();
     assert_eq!((ui.uv_needed, ui.uv_failures.len()), (2, 1));
     assert!(ui.pin_requests.is_empty());
+
+    // A finger that never matches and a user who gives no PIN: the UV retries run down to
+    // zero (built-in UV blocked), and the PIN is then the only way in; it unblocks UV.
+    let mut failures = Vec::new();
+    for _ in 0..3 {
+        client.forget_token();
+        let card = Arc::clone(&bench.card);
+        let mut ui = Ui {
+            on_uv: Some(Box::new(move |_| card.lock().unwrap().key_mut().sensor_mut().set_next_match(NextMatch::NoMatch))),
+            ..Ui::default()
+        };
+        let error = client.list_passkeys(&mut ui).unwrap_err();
+        assert!(matches!(error, Error::PinRequired), "{error:?}");
+        assert_eq!(ui.pin_requests.last().map(|r| r.reason), Some(PinReason::UvFallback));
+        failures.extend(ui.uv_failures);
+    }
+    assert_eq!(failures, [Some(7), Some(6), Some(5), Some(4), Some(3), Some(2), Some(1), Some(0)]);
+    assert_eq!(client.pin_status().unwrap().uv_retries, Some(0));
+    client.forget_token();
+    let mut ui = Ui::pins(&[PIN]);
+    client.list_passkeys(&mut ui).unwrap();
+    assert_eq!(ui.uv_failures, [Some(0)], "the blocked sensor is reported, not retried");
+    assert_eq!(ui.pin_requests[0].reason, PinReason::UvFallback);
+    assert_eq!(client.pin_status().unwrap().uv_retries, Some(8), "the PIN unblocked built-in UV");
 }
 
 #[test]
@@ -570,4 +594,24 @@ fn wrong_pins_down_to_the_power_cycle_block_and_to_blocked_through_pcscd() {
     let mut ui = Ui::pins(&[PIN]);
     assert!(matches!(client.list_passkeys(&mut ui), Err(Error::PinBlocked)));
     assert!(ui.pin_requests.is_empty());
+}
+
+#[test]
+fn the_persistent_read_only_token_lists_without_the_pin_after_a_power_cycle_through_pcscd() {
+    let (bench, mut client) = Bench::with_pin(Config::default());
+    register(&mut client, "example.com", "alice", None).unwrap();
+    let stored = client.persistent_token(&mut Ui::pins(&[PIN])).unwrap().to_bytes();
+
+    // Later (the card tapped again, a new client): listing asks for nothing.
+    let mut client = bench.power_cycle(client);
+    let token = PersistentToken::from_bytes(&stored).unwrap();
+    let list = client.list_passkeys_read_only(&token).unwrap();
+    assert_eq!(list.sites.len(), 1);
+    assert_eq!(list.sites[0].passkeys[0].user_name.as_deref(), Some("alice@example.com"));
+    assert_eq!(list.capacity.existing, 1);
+
+    // A PIN change invalidates it, with an explained error.
+    client.change_pin(&Pin::new("135790"), &mut Ui::pins(&[PIN])).unwrap();
+    let error = client.list_passkeys_read_only(&token).unwrap_err();
+    assert!(matches!(error, Error::PersistentTokenRejected), "{error:?}");
 }
