@@ -7,6 +7,7 @@
 //!
 //! Only std is used so that xtask itself compiles in seconds on a cold machine.
 
+mod browser;
 mod cmd;
 mod guest;
 mod run;

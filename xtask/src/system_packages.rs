@@ -4,13 +4,15 @@ use crate::cmd::{run, Result};
 use keydesk_testkit::{is_root, on_path};
 use std::process::Command;
 
-/// Needed to build and run KeyDesk (PC/SC for NFC readers, OpenSSL for the server's webauthn-rs).
-pub const BUILD: &[&str] = &["pkg-config", "libpcsclite-dev", "libssl-dev", "pcscd"];
+/// Needed to build and run KeyDesk (PC/SC for NFC readers, OpenSSL for the server's webauthn-rs,
+/// D-Bus for the OS keyring through the Secret Service).
+pub const BUILD: &[&str] = &["pkg-config", "libpcsclite-dev", "libssl-dev", "libdbus-1-dev", "pcscd"];
 
 /// Needed by the tests: the vpcd virtual reader driver that presents the virtual key to pcscd
 /// as a contactless card, PostgreSQL for the server's multi-instance database, and libudev for
-/// the independent host (Mozilla's `authenticator`) the virtual key is tested against.
-pub const TEST: &[&str] = &["vsmartcard-vpcd", "postgresql", "libudev-dev"];
+/// the independent host (Mozilla's `authenticator`) the virtual key is tested against, and a
+/// real Secret Service (gnome-keyring on its own D-Bus) for the keyring tests.
+pub const TEST: &[&str] = &["vsmartcard-vpcd", "postgresql", "libudev-dev", "dbus-daemon", "dbus-bin", "gnome-keyring"];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")

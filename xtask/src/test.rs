@@ -24,7 +24,12 @@ pub fn test(extra: &[String]) -> Result {
         .current_dir(&root)
         .args(["test", "--workspace"])
         .args(extra)
-        .env("KEYDESK_TEST_POSTGRES_URL", &postgres.url))
+        .env("KEYDESK_TEST_POSTGRES_URL", &postgres.url))?;
+    drop(postgres);
+    if extra.is_empty() {
+        crate::browser::server_pages()?;
+    }
+    Ok(())
 }
 
 /// Runs every benchmark; each prints its own measurements beside a baseline of the same run.

@@ -268,6 +268,8 @@ impl<D: Device> Client<D> {
 
     /// Lists every passkey grouped by site (asks for PIN/UV).
     pub fn list_passkeys(&mut self, ui: &mut dyn Interaction) -> Result<PasskeyList, Error> {
+        // Unsupported before any PIN is asked for or any token requested (CTAP 2.1 §6.8).
+        self.credential_management_command()?;
         self.with_token(
             Permissions::CREDENTIAL_MANAGEMENT,
             None,

@@ -58,7 +58,7 @@ fn probe(context: &pcsc::Context, name: &CStr) -> Reader {
     let text = name.to_string_lossy().into_owned();
     let state = match context.connect(name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY) {
         Err(_) => ReaderState::Empty,
-        Ok(card) => match ApduLink::select(descriptor(&text), PcscPipe { card }) {
+        Ok(card) => match ApduLink::select(descriptor(&text), PcscPipe { card: Some(card) }) {
             Ok(link) => ReaderState::Fido { descriptor: descriptor(&text), applet: link.applet() },
             Err(_) => ReaderState::NotFido,
         },
@@ -82,12 +82,22 @@ pub fn connect(context: &pcsc::Context, reader: &str) -> Result<ApduLink<PcscPip
     let card = context
         .connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
         .map_err(map_card_error)?;
-    ApduLink::select(descriptor(reader), PcscPipe { card })
+    ApduLink::select(descriptor(reader), PcscPipe { card: Some(card) })
 }
 
-/// A connected card.
+/// A connected card. Closing it leaves the card as it is: the `pcsc` crate would otherwise reset
+/// the card on drop, which on a FIDO key clears the PIN power-cycle block (CTAP 2.1 §6.5.5.7),
+/// reopens the reset window (§6.6) and cuts off other applications' sessions.
 pub struct PcscPipe {
-    card: pcsc::Card,
+    card: Option<pcsc::Card>,
+}
+
+impl Drop for PcscPipe {
+    fn drop(&mut self) {
+        if let Some(card) = self.card.take() {
+            let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+        }
+    }
 }
 
 impl std::fmt::Debug for PcscPipe {
@@ -99,8 +109,15 @@ impl std::fmt::Debug for PcscPipe {
 impl ApduPipe for PcscPipe {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         // Extended-length responses can carry up to 65536 bytes plus the status word.
+        let card = self.card.as_ref().ok_or(TransportError::Disconnected)?;
         let mut buffer = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
-        self.card.transmit(command, &mut buffer).map(<[u8]>::to_vec).map_err(map_card_error)
+        match card.transmit(command, &mut buffer) {
+            // Every response APDU ends with SW1 SW2 (ISO 7816-4 §5.1): an empty one means the
+            // card left the field mid-exchange.
+            Ok([]) => Err(TransportError::Disconnected),
+            Ok(response) => Ok(response.to_vec()),
+            Err(error) => Err(map_card_error(error)),
+        }
     }
 }
 
