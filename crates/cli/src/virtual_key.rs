@@ -1,11 +1,16 @@
 //! `keydesk virtual-key serve`: KeyDesk's software security key, for trying KeyDesk (and any
-//! other FIDO client) without hardware. It is clearly simulated: its readers and IDs say so.
+//! other FIDO client) without hardware, as a contactless card (vpcd) or a USB device (uhid).
+//! It is clearly simulated: its reader names and IDs say so.
 
 use anyhow::Context;
 use keydesk_virtual_key::{Authenticator, Config, KeyRng, PresencePolicy};
 use keydesk_vpcd::{CardServer, VirtualKeyCard, DEFAULT_VPCD_ADDRESS};
+use keydesk_framing::hid::DeviceConfig;
+use keydesk_uhid::{DeviceIdentity, UhidServer};
+use keydesk_virtual_key::device::HidKey;
 use std::io::BufRead;
 use std::net::ToSocketAddrs;
+use std::sync::atomic::AtomicBool;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,8 +33,12 @@ enum Presence {
 pub struct ServeArgs {
     /// Present the key as a contactless card on the vsmartcard vpcd reader at this address
     /// (pcscd must be running with the vpcd driver).
-    #[arg(long, value_name = "HOST:PORT", default_missing_value = DEFAULT_VPCD_ADDRESS, num_args = 0..=1)]
+    #[arg(long, value_name = "HOST:PORT", default_missing_value = DEFAULT_VPCD_ADDRESS, num_args = 0..=1, conflicts_with = "uhid")]
     vpcd: Option<String>,
+    /// Present the key as a USB HID security key through Linux /dev/uhid (needs root or access
+    /// to /dev/uhid and a kernel with the uhid module).
+    #[arg(long)]
+    uhid: bool,
     /// The file holding the key's state (credentials, PIN); created when missing.
     #[arg(long)]
     state: PathBuf,
@@ -44,22 +53,62 @@ pub fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
+fn open_key(args: &ServeArgs) -> anyhow::Result<Authenticator> {
+    let presence = match args.presence {
+        Presence::Auto => PresencePolicy::ApproveAll,
+        Presence::Enter => PresencePolicy::WaitForTouch,
+    };
+    let config = Config { presence, ..Config::default() };
+    Authenticator::open(config, KeyRng::os(), &args.state, Duration::ZERO)
+        .with_context(|| format!("opening the virtual key's state {}", args.state.display()))
+}
+
+/// Touches from the terminal: one per line read, until stdin closes.
+fn touches_from_stdin(mut touch: impl FnMut()) -> anyhow::Result<()> {
+    for line in std::io::stdin().lock().lines() {
+        line?;
+        touch();
+    }
+    Ok(())
+}
+
+fn serve_uhid(args: &ServeArgs) -> anyhow::Result<()> {
+    let key = open_key(args)?;
+    let device = Arc::new(Mutex::new(HidKey::new(key, DeviceConfig::default())));
+    // The error already says what to do (load uhid, get access to /dev/uhid).
+    let server = UhidServer::create(&DeviceIdentity::default(), Arc::clone(&device))?;
+    let (waker, clock) = (server.waker(), server.clock());
+    eprintln!("Simulated USB security key created through /dev/uhid (state: {}).", args.state.display());
+    if let Presence::Enter = args.presence {
+        eprintln!("Press Enter to touch the key. Press Ctrl-C to stop.");
+        std::thread::spawn(move || {
+            touches_from_stdin(|| {
+                if let Ok(mut device) = device.lock() {
+                    device.touch(clock.now());
+                }
+                waker.wake();
+            })
+        });
+    } else {
+        eprintln!("Touches are granted automatically. Press Ctrl-C to stop.");
+    }
+    server.serve(&AtomicBool::new(false))?;
+    Ok(())
+}
+
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    if args.uhid {
+        return serve_uhid(args);
+    }
     let Some(address) = &args.vpcd else {
-        anyhow::bail!("say how to serve the key: --vpcd [HOST:PORT] (default {DEFAULT_VPCD_ADDRESS})");
+        anyhow::bail!("say how to serve the key: --vpcd [HOST:PORT] (default {DEFAULT_VPCD_ADDRESS}) or --uhid");
     };
     let address = address
         .to_socket_addrs()
         .with_context(|| format!("{address} is not a HOST:PORT address"))?
         .next()
         .with_context(|| format!("{address} resolves to no address"))?;
-    let presence = match args.presence {
-        Presence::Auto => PresencePolicy::ApproveAll,
-        Presence::Enter => PresencePolicy::WaitForTouch,
-    };
-    let config = Config { presence, ..Config::default() };
-    let key = Authenticator::open(config, KeyRng::os(), &args.state, Duration::ZERO)
-        .with_context(|| format!("opening the virtual key's state {}", args.state.display()))?;
+    let key = open_key(args)?;
     let card = Arc::new(Mutex::new(VirtualKeyCard::new(key)));
     let server = CardServer::start(address, Arc::clone(&card))?;
     eprintln!("Simulated security key served on the vpcd reader at {address} (state: {}).", args.state.display());
@@ -67,25 +116,22 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         Presence::Auto => eprintln!("Touches are granted automatically. Press Ctrl-C to stop."),
         Presence::Enter => eprintln!("Press Enter to touch the key. Press Ctrl-C to stop."),
     }
+    if let Presence::Enter = args.presence {
+        let touched = Arc::clone(&card);
+        std::thread::spawn(move || {
+            touches_from_stdin(|| {
+                if let Ok(mut card) = touched.lock() {
+                    card.touch();
+                }
+            })
+        });
+    }
     let mut warned = false;
     loop {
-        if let Presence::Enter = args.presence {
-            let mut line = String::new();
-            if std::io::stdin().lock().read_line(&mut line)? == 0 {
-                // stdin closed: no more touches can come, keep serving.
-                std::thread::sleep(Duration::from_secs(3600));
-                continue;
-            }
-            card.lock().map_err(|_| anyhow::anyhow!("the card server stopped"))?.touch();
-        } else {
-            std::thread::sleep(Duration::from_millis(500));
-            if !server.connected() && !warned {
-                eprintln!("Waiting for vpcd at {address}: is pcscd running with the vpcd driver (package vsmartcard-vpcd)?");
-                warned = true;
-            }
-            if server.connected() {
-                warned = false;
-            }
+        std::thread::sleep(Duration::from_millis(500));
+        if !server.connected() && !warned {
+            eprintln!("Waiting for vpcd at {address}: is pcscd running with the vpcd driver (package vsmartcard-vpcd)?");
         }
+        warned = !server.connected();
     }
 }
