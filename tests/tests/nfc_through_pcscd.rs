@@ -10,7 +10,7 @@ use keydesk_ctap::cose::CoseKey;
 use keydesk_ctap::entities::{RpEntity, UserEntity};
 use keydesk_ctap_client::{Client, Error, GetAssertionArgs, Interaction, MakeCredentialArgs, Pin, PinRequest};
 use keydesk_testkit::Pcscd;
-use keydesk_transport::discovery::{self, scan};
+use keydesk_transport::discovery::{self, scan, HotPlugEvent, HotPlugWatch};
 use keydesk_transport::{Device, DeviceId, TransportError, TransportKind};
 use keydesk_virtual_key::{Authenticator, Config, KeyRng, PresencePolicy};
 use keydesk_vpcd::{CardServer, VirtualKeyCard, DEFAULT_VPCD_ADDRESS};
@@ -224,4 +224,18 @@ fn reset_is_accepted_only_right_after_the_card_returns() {
     let mut client = bench.client();
     client.reset(&mut Ui::default()).expect("reset within the window");
     assert!(!client.pin_status().unwrap().pin_set, "the reset removed the PIN");
+}
+
+#[test]
+fn hot_plug_events_follow_the_card_on_and_off_the_reader() {
+    let bench = Bench::start(PresencePolicy::ApproveAll);
+    let (sender, events) = std::sync::mpsc::channel();
+    let _watch = HotPlugWatch::start(Duration::from_millis(200), sender).expect("watch");
+    let next = || events.recv_timeout(Duration::from_secs(10)).expect("a hot-plug event");
+    assert!(matches!(next(), HotPlugEvent::Added(d) if d.id.0 == READER && d.simulated));
+    bench.server.remove();
+    assert_eq!(next(), HotPlugEvent::Removed(DeviceId(READER.into())));
+    wait_until_reader_empty();
+    bench.server.insert();
+    assert!(matches!(next(), HotPlugEvent::Added(d) if d.id.0 == READER));
 }

@@ -160,3 +160,81 @@ mod tests {
         assert!(hot_plug_events(&after, &after).is_empty());
     }
 }
+
+/// A running hot-plug watch: scans every `interval` and sends what changed. Stops when dropped
+/// or when the receiving side is gone.
+#[derive(Debug)]
+pub struct HotPlugWatch {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HotPlugWatch {
+    /// Starts watching. The first scan reports every device present as `Added`. Neither hidapi
+    /// nor PC/SC offers one event source for every transport, so this polls [`scan`] (HID devices
+    /// from sysfs, and a FIDO applet SELECT on every card present).
+    pub fn start(interval: std::time::Duration, events: std::sync::mpsc::Sender<HotPlugEvent>) -> std::io::Result<Self> {
+        Self::start_with(interval, events, scan)
+    }
+
+    /// As [`HotPlugWatch::start`] with another scanner (tests, or a subset of transports).
+    pub fn start_with(
+        interval: std::time::Duration,
+        events: std::sync::mpsc::Sender<HotPlugEvent>,
+        mut scanner: impl FnMut() -> Inventory + Send + 'static,
+    ) -> std::io::Result<Self> {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread_stop = std::sync::Arc::clone(&stop);
+        let thread = std::thread::Builder::new().name("hot-plug".into()).spawn(move || {
+            let mut known: Vec<DeviceDescriptor> = Vec::new();
+            while !thread_stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let now = scanner().devices;
+                for event in hot_plug_events(&known, &now) {
+                    if events.send(event).is_err() {
+                        return;
+                    }
+                }
+                known = now;
+                std::thread::sleep(interval);
+            }
+        })?;
+        Ok(Self { stop, thread: Some(thread) })
+    }
+}
+
+impl Drop for HotPlugWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod watch_tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    #[test]
+    fn the_watch_reports_arrivals_and_departures_as_they_happen() {
+        let present = Arc::new(Mutex::new(vec![DeviceDescriptor {
+            id: DeviceId("usb:a".into()),
+            transport: TransportKind::Usb,
+            product: String::new(),
+            simulated: false,
+        }]));
+        let scanned = Arc::clone(&present);
+        let (sender, events) = std::sync::mpsc::channel();
+        let _watch = HotPlugWatch::start_with(Duration::from_millis(5), sender, move || Inventory {
+            devices: scanned.lock().map(|d| d.clone()).unwrap_or_default(),
+            problems: Vec::new(),
+        })
+        .expect("watch");
+        let next = || events.recv_timeout(Duration::from_secs(5)).expect("event");
+        assert!(matches!(next(), HotPlugEvent::Added(d) if d.id.0 == "usb:a"));
+        present.lock().expect("lock").clear();
+        assert_eq!(next(), HotPlugEvent::Removed(DeviceId("usb:a".into())));
+    }
+}
