@@ -10,10 +10,10 @@ use keydesk_ctap::cose::CoseKey;
 use keydesk_ctap::entities::{RpEntity, UserEntity};
 use keydesk_ctap_client::{Client, Error, GetAssertionArgs, Interaction, MakeCredentialArgs, Pin, PinRequest};
 use keydesk_testkit::Pcscd;
-use keydesk_transport::discovery::{self, scan, HotPlugEvent, HotPlugWatch};
+use keydesk_transport::discovery::{self, scan, HotPlugEvent, HotPlugWatch, Problem};
 use keydesk_transport::{Device, DeviceId, TransportError, TransportKind};
 use keydesk_virtual_key::{Authenticator, Config, KeyRng, PresencePolicy};
-use keydesk_vpcd::{CardServer, VirtualKeyCard, DEFAULT_VPCD_ADDRESS};
+use keydesk_vpcd::{Card, CardServer, VirtualKeyCard, DEFAULT_VPCD_ADDRESS};
 use p256::ecdsa::signature::Verifier;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -238,4 +238,33 @@ fn hot_plug_events_follow_the_card_on_and_off_the_reader() {
     wait_until_reader_empty();
     bench.server.insert();
     assert!(matches!(next(), HotPlugEvent::Added(d) if d.id.0 == READER));
+}
+
+/// A card without a FIDO applet (a bank or ID card, say): every SELECT is "file not found".
+struct NotFidoCard;
+
+impl Card for NotFidoCard {
+    fn power_on(&mut self) {}
+    fn power_off(&mut self) {}
+    fn transmit(&mut self, _apdu: &[u8]) -> Vec<u8> {
+        vec![0x6A, 0x82]
+    }
+}
+
+#[test]
+fn a_card_without_the_fido_applet_is_named_as_such() {
+    let _pcscd = Pcscd::exclusive_for_test().expect("pcscd");
+    let _server = CardServer::start(DEFAULT_VPCD_ADDRESS.parse().unwrap(), Arc::new(Mutex::new(NotFidoCard))).expect("card server");
+    let expected = Problem::ReaderWithoutFidoCard { reader: READER.trim_start_matches("nfc:").into() };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let inventory = scan();
+        assert!(inventory.devices.is_empty(), "a non-FIDO card is not listed as a key");
+        if inventory.problems.contains(&expected) {
+            assert!(expected.to_string().contains("is not a FIDO security key"));
+            return;
+        }
+        assert!(Instant::now() < deadline, "the non-FIDO card was never reported: {inventory:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
