@@ -13,9 +13,9 @@ pub const NEW_PIN_ENV: &str = "KEYDESK_NEW_PIN";
 /// Answers the key's requests from the person at the terminal.
 #[derive(Debug, Default)]
 pub struct Terminal {
-    /// The PIN from [`PIN_ENV`] is offered once: if it was wrong it is never sent again,
-    /// because every wrong PIN burns one of the key's retries.
-    env_pin_offered: bool,
+    /// Set once the key refused the PIN from [`PIN_ENV`]: it is never sent again, because every
+    /// wrong PIN burns one of the key's retries.
+    env_pin_rejected: bool,
 }
 
 impl Terminal {
@@ -69,11 +69,12 @@ impl Interaction for Terminal {
             _ => {}
         }
         if let Ok(value) = std::env::var(PIN_ENV) {
-            if self.env_pin_offered {
+            // A further request for another permission may reuse it; after a rejection never.
+            if self.env_pin_rejected || request.reason != PinReason::Required {
+                self.env_pin_rejected = true;
                 eprintln!("The PIN in {PIN_ENV} was not accepted; KeyDesk does not send it again.");
                 return None;
             }
-            self.env_pin_offered = true;
             return Some(Pin::new(value));
         }
         if !std::io::stdin().is_terminal() {

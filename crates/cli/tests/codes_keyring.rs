@@ -9,133 +9,36 @@
 // A harness: a failed setup step is a failed test, with the step named.
 #![allow(clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Write};
+use keydesk_testkit::SecretService;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const KEYRING_PASSWORD: &str = "login keyring password";
 const VAULT_PASSWORD: &str = "vault password";
 const URI: &str = "otpauth://totp/ACME:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=ACME";
 
-/// A private session bus with gnome-keyring on it; both are stopped on drop.
-struct SecretService {
-    dir: tempfile::TempDir,
-    bus: Child,
-    address: String,
-    keyring: Option<Child>,
-}
+/// The Secret Service guard of keydesk-testkit, plus running `keydesk codes` on its session.
+struct Session(SecretService);
 
-impl SecretService {
+impl Session {
     fn start() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        for sub in ["run", "home"] {
-            std::fs::create_dir(dir.path().join(sub)).expect("mkdir");
-        }
-        set_private(&dir.path().join("run"));
-        // No service directories: nothing is started by D-Bus activation behind the test's back.
-        let config = format!(
-            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir={}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>"#,
-            dir.path().join("run").display()
-        );
-        let config_path = dir.path().join("bus.conf");
-        std::fs::write(&config_path, config).expect("bus config");
-        let mut bus = Command::new("dbus-daemon")
-            .arg(format!("--config-file={}", config_path.display()))
-            .args(["--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon (Debian package dbus-daemon) must be installed");
-        let mut address = String::new();
-        BufReader::new(bus.stdout.take().expect("bus stdout")).read_line(&mut address).expect("bus address");
-        let address = address.trim().to_owned();
-        assert!(address.starts_with("unix:"), "dbus-daemon printed {address:?}");
-        Self { dir, bus, address, keyring: None }
+        Self(SecretService::start().expect("a private D-Bus session"))
     }
 
-    fn env<'a>(&'a self, command: &'a mut Command) -> &'a mut Command {
-        command
-            .env("HOME", self.dir.path().join("home"))
-            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-    }
-
-    /// Starts gnome-keyring's Secret Service; `unlock` gives it the login keyring's password on
-    /// stdin (creating the keyring the first time), otherwise the keyring stays locked.
     fn start_keyring(&mut self, unlock: bool) {
-        let mut command = Command::new("gnome-keyring-daemon");
-        command.args(["--components=secrets", "--foreground"]);
-        if unlock {
-            command.arg("--unlock");
-        }
-        let mut child = self
-            .env(&mut command)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("gnome-keyring-daemon (Debian package gnome-keyring) must be installed");
-        let mut stdin = child.stdin.take().expect("keyring stdin");
-        if unlock {
-            stdin.write_all(KEYRING_PASSWORD.as_bytes()).expect("keyring password");
-        }
-        drop(stdin);
-        self.keyring = Some(child);
-        self.wait_for_name(true);
+        self.0.start_keyring(unlock).expect("gnome-keyring");
     }
 
     fn stop_keyring(&mut self) {
-        if let Some(mut child) = self.keyring.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        self.wait_for_name(false);
-    }
-
-    /// Waits until org.freedesktop.secrets is (or is no longer) owned on the bus.
-    fn wait_for_name(&self, owned: bool) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let reply = self
-                .env(&mut Command::new("dbus-send"))
-                .args([
-                    "--session",
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.NameHasOwner",
-                    "string:org.freedesktop.secrets",
-                ])
-                .output()
-                .expect("dbus-send (Debian package dbus-bin) must be installed");
-            let text = String::from_utf8_lossy(&reply.stdout);
-            if text.contains(if owned { "boolean true" } else { "boolean false" }) {
-                return;
-            }
-            assert!(Instant::now() < deadline, "org.freedesktop.secrets owned={owned} not reached: {text}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.0.stop_keyring().expect("stop gnome-keyring");
     }
 
     /// Runs `keydesk codes ARGS` on this session; the vault password only when `password`.
     fn keydesk(&self, vault: &Path, args: &[&str], password: bool, stdin: &str) -> Output {
         let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
         command.arg("codes").args(args).arg("--vault").arg(vault).args(["--argon2-memory-kib", "64", "--argon2-iterations", "1"]);
-        self.env(&mut command).env_remove("KEYDESK_VAULT_PASSWORD");
+        self.0.env(&mut command).env_remove("KEYDESK_VAULT_PASSWORD");
         if password {
             command.env("KEYDESK_VAULT_PASSWORD", VAULT_PASSWORD);
         }
@@ -153,24 +56,8 @@ impl SecretService {
     }
 
     fn vault(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.0.dir().join(name)
     }
-}
-
-impl Drop for SecretService {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.keyring.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        let _ = self.bus.kill();
-        let _ = self.bus.wait();
-    }
-}
-
-fn set_private(dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
 }
 
 fn ok(output: &Output) -> String {
@@ -189,7 +76,7 @@ fn names(stdout: &str) -> Vec<String> {
     json["accounts"].as_array().expect("accounts").iter().map(|a| a["name"].as_str().unwrap_or_default().to_owned()).collect()
 }
 
-fn vault_with_account(service: &SecretService, name: &str) -> PathBuf {
+fn vault_with_account(service: &Session, name: &str) -> PathBuf {
     let vault = service.vault(name);
     ok(&service.keydesk(&vault, &["add"], true, URI));
     vault
@@ -197,7 +84,7 @@ fn vault_with_account(service: &SecretService, name: &str) -> PathBuf {
 
 #[test]
 fn keyring_slot_opens_the_vault_through_a_real_secret_service() {
-    let mut service = SecretService::start();
+    let mut service = Session::start();
     service.start_keyring(true);
     let vault = vault_with_account(&service, "codes.vault");
 
@@ -225,7 +112,7 @@ fn keyring_slot_opens_the_vault_through_a_real_secret_service() {
 
 #[test]
 fn missing_or_locked_keyring_is_explained_and_loses_nothing() {
-    let mut service = SecretService::start();
+    let mut service = Session::start();
     service.start_keyring(true);
     let vault = vault_with_account(&service, "codes.vault");
     ok(&service.keydesk(&vault, &["unlock-with", "keyring", "enable"], true, ""));
