@@ -47,10 +47,20 @@ pub fn decode_image(bytes: &[u8]) -> Result<Vec<Zeroizing<String>>, QrError> {
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
     let luma = reader.decode().map_err(|e| QrError::UnreadableImage(e.to_string()))?.into_luma8();
-    let (width, height) = (luma.width() as usize, luma.height() as usize);
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
-        luma.get_pixel_checked(x as u32, y as u32).map_or(255, |p| p.0[0])
-    });
+    decode_luma(luma.width(), luma.height(), luma.as_raw())
+}
+
+/// Every QR payload in a greyscale picture of `width` x `height` pixels, row by row, one byte a
+/// pixel (a screen capture the front end took, say). Fails on a size that does not match.
+pub fn decode_luma(width: u32, height: u32, pixels: &[u8]) -> Result<Vec<Zeroizing<String>>, QrError> {
+    if width > MAX_DIMENSION || height > MAX_DIMENSION {
+        return Err(QrError::UnreadableImage(format!("{width}x{height} is over {MAX_DIMENSION} pixels a side")));
+    }
+    let (w, h) = (width as usize, height as usize);
+    if pixels.len() != w * h {
+        return Err(QrError::UnreadableImage(format!("{} bytes for a {width}x{height} picture", pixels.len())));
+    }
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels.get(y * w + x).copied().unwrap_or(255));
     let payloads: Vec<Zeroizing<String>> = prepared
         .detect_grids()
         .into_iter()
