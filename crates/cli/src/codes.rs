@@ -24,6 +24,7 @@
 mod accounts;
 mod keyring_store;
 mod output;
+mod screen;
 mod security_key;
 mod transfer;
 mod unlock;

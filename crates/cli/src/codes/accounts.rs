@@ -106,6 +106,9 @@ pub struct AddArgs {
     /// image of a multi-QR Google Authenticator export: all parts are collected first).
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub qr: Vec<PathBuf>,
+    /// Read the accounts from a QR code shown on the screen (a sign-up page's QR code).
+    #[arg(long, conflicts_with = "qr")]
+    pub screen: bool,
     /// Set the issuer (when the URI has none or a wrong one).
     #[arg(long)]
     pub issuer: Option<String>,
@@ -144,7 +147,9 @@ pub fn add(args: &VaultArgs, add: &AddArgs) -> anyhow::Result<()> {
         }
         payloads.extend(found);
     }
-    if add.qr.is_empty() {
+    if add.screen {
+        payloads.extend(super::screen::qr_payloads()?);
+    } else if add.qr.is_empty() {
         let text = read_uri_input()?;
         payloads.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| Zeroizing::new(l.to_owned())));
     }
