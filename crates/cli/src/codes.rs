@@ -22,6 +22,7 @@
 //! * editing commands print the changed account; `unlock-with` prints the vault's slots.
 
 mod accounts;
+mod clock;
 mod keyring_store;
 mod output;
 mod screen;
@@ -76,6 +77,8 @@ enum Action {
     /// Extra ways to unlock the vault: the OS keyring, a FIDO2 security key.
     #[command(subcommand, name = "unlock-with")]
     UnlockWith(unlock::UnlockWith),
+    /// Compare this computer's clock with a time server and explain the effect on codes.
+    CheckClock(clock::CheckClockArgs),
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
@@ -93,6 +96,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         Action::Delete(delete) => accounts::delete(&args.vault, delete),
         Action::Undo { account } => accounts::undo(&args.vault, account.as_deref()),
         Action::UnlockWith(command) => unlock::unlock_with(&args.vault, command),
+        Action::CheckClock(check) => clock::check_clock(check),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod migration;
 pub mod model;
 pub mod qr;
 pub mod secret;
+pub mod sntp;
 pub mod uri;
 pub mod vault;
 
