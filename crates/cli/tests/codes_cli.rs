@@ -283,6 +283,17 @@ fn exports_warn_and_round_trip_through_aegis_uris_and_google_qr() {
     // The same image again: duplicates, nothing added.
     let error = stderr_of_failure(&third.run(&["add", "--qr", png.to_str().expect("path")], ""));
     assert!(error.contains("no account was added"), "{error}");
+
+    // One otpauth QR image per account, each read back on its own.
+    let per_account = vault.dir().join("account.png");
+    stdout_of(&vault.run(&["export", "--format", "qr", "--output", per_account.to_str().expect("path")], ""));
+    for n in 1..=2 {
+        let image = vault.dir().join(format!("account-{n}.png"));
+        let fourth = Vault::new();
+        let added = fourth.json(&["add", "--qr", image.to_str().expect("path")]);
+        assert_eq!(added["added"].as_array().map(Vec::len), Some(1), "one account in image {n}");
+    }
+    assert!(!vault.dir().join("account-3.png").exists(), "one image per account");
 }
 
 #[test]

@@ -161,6 +161,9 @@ pub enum ExportFormat {
     Aegis,
     /// Google Authenticator migration QR codes (PNG images with --output; URIs otherwise).
     GoogleQr,
+    /// One otpauth QR code per account, as PNG images (--output names the first; the others
+    /// are numbered beside it).
+    Qr,
 }
 
 #[derive(Debug, clap::Args)]
@@ -195,6 +198,20 @@ pub fn export(args: &VaultArgs, export: &ExportArgs) -> anyhow::Result<()> {
             let password = SecretString::new(password.as_str().to_owned());
             let text = export::aegis_encrypted(&accounts, &password, AegisScryptParams::default())?;
             write_secret_output(export.output.as_deref(), text.as_bytes())
+        }
+        ExportFormat::Qr => {
+            let Some(path) = &export.output else {
+                anyhow::bail!("--format qr writes PNG images: give --output FILE.png");
+            };
+            let payloads = export::qr_payloads(&accounts);
+            let count = payloads.len();
+            for (index, (id, uri)) in payloads.iter().enumerate() {
+                let file = numbered(path, index, count);
+                write_secret_output(Some(&file), &qr::encode_png(uri.expose(), 8)?)?;
+                let name = vault.account(id).map(|a| label(&a.issuer, &a.name)).unwrap_or_else(|| id.to_string());
+                eprintln!("QR code of {name}: {}", file.display());
+            }
+            Ok(())
         }
         ExportFormat::GoogleQr => {
             let batches = export::google_migration_payloads(&accounts, GOOGLE_PER_QR)?;
