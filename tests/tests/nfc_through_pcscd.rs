@@ -268,3 +268,39 @@ fn a_card_without_the_fido_applet_is_named_as_such() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Counts the SELECTs it receives; answers as a FIDO2 applet.
+#[derive(Default)]
+struct CountingCard {
+    selects: usize,
+}
+
+impl Card for CountingCard {
+    fn power_on(&mut self) {}
+    fn power_off(&mut self) {}
+    fn transmit(&mut self, apdu: &[u8]) -> Vec<u8> {
+        if apdu.get(1) == Some(&0xA4) {
+            self.selects += 1;
+        }
+        let mut reply = b"FIDO_2_0".to_vec();
+        reply.extend_from_slice(&[0x90, 0x00]);
+        reply
+    }
+}
+
+#[test]
+fn repeated_scans_probe_a_card_only_once_while_it_stays() {
+    let _pcscd = Pcscd::exclusive_for_test().expect("pcscd");
+    let card = Arc::new(Mutex::new(CountingCard::default()));
+    let _server = CardServer::start(DEFAULT_VPCD_ADDRESS.parse().unwrap(), Arc::clone(&card)).expect("card server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !scan().devices.iter().any(|d| d.id.0 == READER) {
+        assert!(Instant::now() < deadline, "the card was not listed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let after_first = card.lock().unwrap().selects;
+    for _ in 0..5 {
+        assert!(scan().devices.iter().any(|d| d.id.0 == READER), "still listed");
+    }
+    assert_eq!(card.lock().unwrap().selects, after_first, "no SELECT under another session while the card stays");
+}

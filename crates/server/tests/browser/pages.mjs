@@ -12,8 +12,13 @@ const admin = process.env.KEYDESK_ADMIN ?? 'root';
 const password = process.env.KEYDESK_PASSWORD;
 if (!password) throw new Error('set KEYDESK_PASSWORD');
 
+let passed = 0;
 function check(cond, what) {
-  if (!cond) throw new Error('FAILED: ' + what);
+  if (!cond) {
+    console.log(`browser: ${passed} passed, 1 failed`);
+    throw new Error('FAILED: ' + what);
+  }
+  passed += 1;
   console.log('ok - ' + what);
 }
 
@@ -95,3 +100,4 @@ try {
 } finally {
   await browser.close();
 }
+console.log(`browser: ${passed} passed, 0 failed`);

@@ -33,11 +33,49 @@ pub fn context() -> Result<pcsc::Context, TransportError> {
     })
 }
 
-/// Every reader, each probed for a FIDO card.
+/// Every reader and what it holds. A card is probed (connect + SELECT) only when it is new to
+/// the reader: pcscd counts card events per reader, and while the count stands the previous
+/// answer holds. So a hot-plug watch polling this does not SELECT the applet again and again
+/// under another application's open session.
 pub fn readers(context: &pcsc::Context) -> Result<Vec<Reader>, TransportError> {
     let names = reader_names(context)?;
-    Ok(names.iter().map(|name| probe(context, name)).collect())
+    let mut states: Vec<pcsc::ReaderState> =
+        names.iter().map(|name| pcsc::ReaderState::new(name.clone(), pcsc::State::UNAWARE)).collect();
+    let known = context.get_status_change(std::time::Duration::ZERO, &mut states).is_ok();
+    let mut cache = PROBED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let readers = names
+        .iter()
+        .zip(&states)
+        .map(|(name, state)| {
+            let text = name.to_string_lossy().into_owned();
+            if known && !state.event_state().contains(pcsc::State::PRESENT) {
+                cache.remove(&text);
+                return Reader { name: text, state: ReaderState::Empty };
+            }
+            let events = known.then(|| state.event_count());
+            if let Some((count, reader)) = cache.get(&text) {
+                if events == Some(*count) {
+                    return reader.clone();
+                }
+            }
+            let reader = probe(context, name);
+            match (events, &reader.state) {
+                (Some(count), ReaderState::Fido { .. } | ReaderState::NotFido) => {
+                    cache.insert(text, (count, reader.clone()));
+                }
+                _ => {
+                    cache.remove(&text);
+                }
+            }
+            reader
+        })
+        .collect();
+    Ok(readers)
 }
+
+/// Probe results by reader name, with pcscd's card-event count when they were taken.
+static PROBED: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, (u32, Reader)>>> =
+    std::sync::LazyLock::new(Default::default);
 
 fn reader_names(context: &pcsc::Context) -> Result<Vec<CString>, TransportError> {
     let length = match context.list_readers_len() {
