@@ -3,6 +3,8 @@
 //! into the server, which verifies it with webauthn-rs, then logs on with it, passkey only. And
 //! a page at another origin asking for this site's passkey is refused by our client.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers may fail loudly
+
 mod common;
 
 use common::*;
