@@ -81,27 +81,10 @@ impl Bench {
     fn power_cycle(&self, client: Client<Box<dyn Device>>) -> Client<Box<dyn Device>> {
         drop(client);
         self.server.remove();
-        wait_until_reader_empty();
+        keydesk_vpcd::wait_for_card(keydesk_vpcd::VPCD_READER, false, Duration::from_secs(5)).expect("pcscd sees the reader empty");
         self.server.insert();
         self.wait_until_listed();
         self.client()
-    }
-}
-
-/// Waits until pcscd itself reports the vpcd reader empty: a card put back before pcscd noticed
-/// the removal would not be seen as a new card (and discovery must not probe meanwhile).
-fn wait_until_reader_empty() {
-    let context = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
-    let reader = std::ffi::CString::new(READER.trim_start_matches("nfc:")).unwrap();
-    let mut states = [pcsc::ReaderState::new(reader, pcsc::State::UNAWARE)];
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        context.get_status_change(Duration::from_millis(200), &mut states).ok();
-        if states[0].event_state().contains(pcsc::State::EMPTY) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "pcscd did not notice the removal");
-        states[0].sync_current_state();
     }
 }
 
@@ -368,7 +351,7 @@ impl Interaction for LiftingUi<'_> {
         self.inner.enroll_progress(progress);
         if self.inner.progress.len() == self.after_samples {
             self.server.remove();
-            wait_until_reader_empty();
+            keydesk_vpcd::wait_for_card(keydesk_vpcd::VPCD_READER, false, Duration::from_secs(5)).expect("pcscd sees the reader empty");
         }
     }
 }

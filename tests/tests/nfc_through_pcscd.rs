@@ -54,23 +54,6 @@ impl Bench {
     }
 }
 
-/// Waits until pcscd itself reports the vpcd reader empty: a card put back before pcscd noticed
-/// the removal would not be seen as a new card.
-fn wait_until_reader_empty() {
-    let context = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
-    let reader = std::ffi::CString::new(READER.trim_start_matches("nfc:")).unwrap();
-    let mut states = [pcsc::ReaderState::new(reader, pcsc::State::UNAWARE)];
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        context.get_status_change(Duration::from_millis(200), &mut states).ok();
-        if states[0].event_state().contains(pcsc::State::EMPTY) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "pcscd did not notice the removal");
-        states[0].sync_current_state();
-    }
-}
-
 /// A front end that answers PIN requests from a queue and records what it was told.
 #[derive(Default)]
 struct Ui {
@@ -218,7 +201,7 @@ fn reset_is_accepted_only_right_after_the_card_returns() {
     // Lift the card and put it back: a fresh power-up opens the window.
     drop(client);
     bench.server.remove();
-    wait_until_reader_empty();
+    keydesk_vpcd::wait_for_card(keydesk_vpcd::VPCD_READER, false, Duration::from_secs(5)).expect("pcscd sees the reader empty");
     bench.server.insert();
     bench.wait_until(true);
     let mut client = bench.client();
@@ -235,7 +218,7 @@ fn hot_plug_events_follow_the_card_on_and_off_the_reader() {
     assert!(matches!(next(), HotPlugEvent::Added(d) if d.id.0 == READER && d.simulated));
     bench.server.remove();
     assert_eq!(next(), HotPlugEvent::Removed(DeviceId(READER.into())));
-    wait_until_reader_empty();
+    keydesk_vpcd::wait_for_card(keydesk_vpcd::VPCD_READER, false, Duration::from_secs(5)).expect("pcscd sees the reader empty");
     bench.server.insert();
     assert!(matches!(next(), HotPlugEvent::Added(d) if d.id.0 == READER));
 }

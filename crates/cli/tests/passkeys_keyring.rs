@@ -43,21 +43,6 @@ fn wait_listed(listed: bool) {
     }
 }
 
-/// Waits until pcscd reports the reader empty (never probe the card while it is being lifted).
-fn wait_reader_empty() {
-    let context = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
-    let mut states = [pcsc::ReaderState::new(std::ffi::CString::new(READER).unwrap(), pcsc::State::UNAWARE)];
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        context.get_status_change(Duration::from_millis(200), &mut states).ok();
-        if states[0].event_state().contains(pcsc::State::EMPTY) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "pcscd did not notice the removal");
-        states[0].sync_current_state();
-    }
-}
-
 /// `keydesk passkeys --json` on the test's D-Bus session; the PIN only when given.
 fn list(session: &SecretService, pin: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
@@ -104,7 +89,7 @@ fn listing_needs_the_pin_once_until_the_pin_changes() {
     // Then no PIN is needed, also after the key was lifted off the reader and put back.
     assert_eq!(rp_ids(&list(&session, None)), ["example.com"]);
     server.remove();
-    wait_reader_empty();
+    keydesk_vpcd::wait_for_card(keydesk_vpcd::VPCD_READER, false, Duration::from_secs(5)).expect("pcscd sees the reader empty");
     server.insert();
     wait_listed(true);
     assert_eq!(rp_ids(&list(&session, None)), ["example.com"]);

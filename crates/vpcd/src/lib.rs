@@ -12,10 +12,12 @@
 //! Closing the socket is how a card is "removed"; [`CardServer::remove`] does that on purpose so
 //! tests can pull the card in the middle of an operation.
 
+mod presence;
 mod server;
 mod virtual_key;
 mod wire;
 
+pub use presence::{wait_for_card, VPCD_READER};
 pub use server::{CardServer, ServeError};
 pub use virtual_key::VirtualKeyCard;
 pub use wire::{Control, VpcdMessage, WireError};

@@ -47,21 +47,6 @@ fn connect_when_present(context: &pcsc::Context, limit: Duration) -> pcsc::Card 
     }
 }
 
-/// Waits until pcscd itself reports the reader empty (it notices a removal on its next poll).
-fn wait_until_empty(context: &pcsc::Context, limit: Duration) {
-    let reader = vpcd_reader(context).expect("vpcd reader");
-    let mut states = [pcsc::ReaderState::new(reader, pcsc::State::UNAWARE)];
-    let deadline = Instant::now() + limit;
-    loop {
-        context.get_status_change(Duration::from_millis(200), &mut states).ok();
-        if states[0].event_state().contains(pcsc::State::EMPTY) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "pcscd did not notice the removal within {limit:?}");
-        states[0].sync_current_state();
-    }
-}
-
 fn start(card: &Arc<Mutex<MirrorCard>>) -> (Pcscd, CardServer, pcsc::Context) {
     let pcscd = Pcscd::exclusive_for_test().expect("pcscd");
     let address = DEFAULT_VPCD_ADDRESS.parse().expect("address");
@@ -110,7 +95,7 @@ fn a_removed_card_fails_the_next_transmit_and_can_come_back() {
         "unexpected error after removal: {error:?}"
     );
 
-    wait_until_empty(&context, Duration::from_secs(5));
+    keydesk_vpcd::wait_for_card(keydesk_vpcd::VPCD_READER, false, Duration::from_secs(5)).expect("pcscd sees the reader empty");
     server.insert();
     let connection = connect_when_present(&context, Duration::from_secs(10));
     assert_eq!(connection.transmit(&[0x01, 0x02, 0x03, 0x04], &mut response).expect("transmit"), &[4, 3, 2, 1, 0x90, 0x00]);
