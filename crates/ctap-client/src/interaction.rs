@@ -5,6 +5,7 @@
 //! it is needed; after a wrong PIN the next request says so and carries the retries left, and
 //! the client tries again only with a PIN the front end supplies.
 
+use keydesk_ctap::commands::EnrollSampleStatus;
 use keydesk_ctap::entities::UserEntity;
 use zeroize::Zeroizing;
 
@@ -128,28 +129,31 @@ pub enum SampleStatus {
     Unknown(u8),
 }
 
-impl SampleStatus {
-    /// The status for its wire value.
-    pub fn from_value(value: u64) -> Self {
-        match value {
-            0x00 => Self::Good,
-            0x01 => Self::TooHigh,
-            0x02 => Self::TooLow,
-            0x03 => Self::TooLeft,
-            0x04 => Self::TooRight,
-            0x05 => Self::TooFast,
-            0x06 => Self::TooSlow,
-            0x07 => Self::PoorQuality,
-            0x08 => Self::TooSkewed,
-            0x09 => Self::TooShort,
-            0x0a => Self::MergeFailure,
-            0x0b => Self::AlreadyExists,
-            0x0d => Self::NoUserActivity,
-            0x0e => Self::NoUserPresenceTransition,
-            other => Self::Unknown(u8::try_from(other).unwrap_or(u8::MAX)),
+/// The wire values live in keydesk-ctap ([`EnrollSampleStatus`]); this maps its variants to
+/// the front end's, which also serialize and explain themselves.
+impl From<EnrollSampleStatus> for SampleStatus {
+    fn from(status: EnrollSampleStatus) -> Self {
+        match status {
+            EnrollSampleStatus::Good => Self::Good,
+            EnrollSampleStatus::TooHigh => Self::TooHigh,
+            EnrollSampleStatus::TooLow => Self::TooLow,
+            EnrollSampleStatus::TooLeft => Self::TooLeft,
+            EnrollSampleStatus::TooRight => Self::TooRight,
+            EnrollSampleStatus::TooFast => Self::TooFast,
+            EnrollSampleStatus::TooSlow => Self::TooSlow,
+            EnrollSampleStatus::PoorQuality => Self::PoorQuality,
+            EnrollSampleStatus::TooSkewed => Self::TooSkewed,
+            EnrollSampleStatus::TooShort => Self::TooShort,
+            EnrollSampleStatus::MergeFailure => Self::MergeFailure,
+            EnrollSampleStatus::AlreadyExists => Self::AlreadyExists,
+            EnrollSampleStatus::NoUserActivity => Self::NoUserActivity,
+            EnrollSampleStatus::NoUserPresenceTransition => Self::NoUserPresenceTransition,
+            other => Self::Unknown(u8::from(other)),
         }
     }
+}
 
+impl SampleStatus {
     /// What the user should do, in words.
     pub fn explain(self) -> &'static str {
         match self {

@@ -3,7 +3,7 @@
 
 use keydesk_ctap::commands::{
     BioEnrollmentParams, BioEnrollmentRequest, BioEnrollmentResponse,
-    BioEnrollmentSubCommand as Sub, EnrollSampleStatus, Permissions, FINGERPRINT_KIND_SWIPE,
+    BioEnrollmentSubCommand as Sub, Permissions, FINGERPRINT_KIND_SWIPE,
 };
 use keydesk_ctap::{Command, CommandRequest, StatusCode};
 use keydesk_transport::Device;
@@ -68,12 +68,6 @@ pub fn from_hex(text: &str) -> Result<Vec<u8>, Error> {
                 .ok_or_else(invalid)
         })
         .collect()
-}
-
-impl From<EnrollSampleStatus> for SampleStatus {
-    fn from(status: EnrollSampleStatus) -> Self {
-        SampleStatus::from_value(u64::from(u8::from(status)))
-    }
 }
 
 impl<D: Device> Client<D> {
