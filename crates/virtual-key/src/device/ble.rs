@@ -58,10 +58,7 @@ impl BleKey {
     }
 
     pub fn next_timeout(&self) -> Option<Duration> {
-        match (self.device.next_timeout(), self.key.next_timeout()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        super::earliest(self.device.next_timeout(), self.key.next_timeout())
     }
 
     pub fn handle_timeout(&mut self, now: Duration) {

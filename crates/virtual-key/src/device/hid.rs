@@ -51,10 +51,7 @@ impl HidKey {
 
     /// When [`Self::handle_timeout`] must run next (keepalives, message and touch timeouts).
     pub fn next_timeout(&self) -> Option<Duration> {
-        match (self.device.next_timeout(), self.key.next_timeout()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        super::earliest(self.device.next_timeout(), self.key.next_timeout())
     }
 
     pub fn handle_timeout(&mut self, now: Duration) {

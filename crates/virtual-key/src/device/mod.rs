@@ -13,3 +13,11 @@ pub use hid::HidKey;
 
 /// CTAP1_ERR_OTHER as a one-byte CTAP response, for answers a framing cannot carry.
 pub(crate) const CTAP_ERR_OTHER: u8 = 0x7f;
+
+/// The sooner of the framing's and the engine's timers.
+pub(crate) fn earliest(a: Option<std::time::Duration>, b: Option<std::time::Duration>) -> Option<std::time::Duration> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
