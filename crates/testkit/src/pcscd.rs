@@ -15,9 +15,14 @@ pub const PCSCD_SOCKET: &str = "/run/pcscd/pcscd.comm";
 pub struct Pcscd {
     child: Option<Child>,
     /// Held by tests: there is one pcscd and one vpcd slot per machine, so tests that use them
-    /// take turns within a test binary (cargo runs test binaries one after another).
-    _exclusive: Option<MutexGuard<'static, ()>>,
+    /// take turns: threads of one test binary through the mutex, separate processes (two test
+    /// runs at once on a developer machine) through a lock file. Field order matters: the child
+    /// is stopped before the locks are released.
+    _exclusive: Option<(MutexGuard<'static, ()>, std::fs::File)>,
 }
+
+/// The machine-wide turn for pcscd tests.
+const LOCK_FILE: &str = "/tmp/keydesk-pcscd-tests.lock";
 
 static EXCLUSIVE: Mutex<()> = Mutex::new(());
 
@@ -47,8 +52,15 @@ impl Pcscd {
     /// For tests: waits for the other pcscd tests of this binary, then [`Pcscd::ensure_running`].
     pub fn exclusive_for_test() -> Result<Self> {
         let exclusive = EXCLUSIVE.lock().unwrap_or_else(PoisonError::into_inner);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(LOCK_FILE)
+            .map_err(|e| format!("could not open {LOCK_FILE}: {e}"))?;
+        file.lock().map_err(|e| format!("could not lock {LOCK_FILE}: {e}"))?;
         let mut guard = Self::ensure_running()?;
-        guard._exclusive = Some(exclusive);
+        guard._exclusive = Some((exclusive, file));
         Ok(guard)
     }
 }
