@@ -10,6 +10,7 @@
 mod browser;
 mod cmd;
 mod guest;
+mod reference_server;
 mod run;
 mod system_packages;
 mod test;

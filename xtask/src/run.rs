@@ -1,10 +1,12 @@
-//! `cargo xtask run`: build KeyDesk and show it working against the virtual security key.
+//! `cargo xtask run`: build KeyDesk and show it working against the virtual security key and
+//! the reference server.
 //!
-//! Until the reference server and the desktop app exist, this serves the virtual key as a
-//! contactless card through the real pcscd (vpcd reader driver) and shows what `keydesk devices`
-//! and `keydesk info` report for it.
+//! Starts the reference server on its embedded SQLite default with a demo user, serves the
+//! virtual key as a contactless card through the real pcscd (vpcd reader driver), and shows what
+//! `keydesk devices` and `keydesk info` report for it.
 
 use crate::cmd::{cargo, repo_root, run as run_command, target_dir, Result};
+use crate::reference_server::{ReferenceServer, DEMO_PASSWORD, DEMO_USER, ORIGIN};
 use keydesk_testkit::Pcscd;
 use crate::system_packages::{ensure, BUILD};
 use std::io::IsTerminal;
@@ -13,12 +15,14 @@ use std::time::{Duration, Instant};
 
 pub fn run(_args: &[String]) -> Result {
     ensure(&[BUILD, &["vsmartcard-vpcd"]].concat())?;
-    run_command(cargo().current_dir(repo_root()).args(["build", "--package", "keydesk-cli"]))?;
+    run_command(cargo().current_dir(repo_root()).args(["build", "--package", "keydesk-cli", "--package", "keydesk-server"]))?;
     let keydesk = target_dir().join("debug").join("keydesk");
 
     let _pcscd = Pcscd::ensure_running()?;
     let data_dir = repo_root().join("target").join("xtask-run");
     std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create {data_dir:?}: {e}"))?;
+    let _server = ReferenceServer::start(&target_dir().join("debug").join("keydesk-server"), &data_dir.join("server"))?;
+    eprintln!("xtask: the reference server runs at {ORIGIN} (SQLite in {}); demo user {DEMO_USER}, password {DEMO_PASSWORD}", data_dir.join("server").display());
     let card = VirtualCard::serve(&keydesk, &data_dir.join("virtual-key.state"))?;
 
     wait_until_listed(&keydesk)?;
