@@ -1,0 +1,24 @@
+// TEMPORARY hand-written stand-in until the generator runs (will be overwritten).
+export type AppError = { kind: string, message: string, };
+export type CeremonyEvent = { "kind": "touch_needed" } | { "kind": "pin_needed", purpose: string, reason: string, retries_left: number | null, } | { "kind": "uv_needed" } | { "kind": "uv_failed", retries_left: number | null, } | { "kind": "choose_account", accounts: Array<AccountChoice>, } | { "kind": "choose_device", devices: Array<DeviceView>, } | { "kind": "fingerprint_sample", status: string, advice: string, remaining_samples: number, } | { "kind": "progress", done: number, total: number, label: string, };
+export type AccountChoice = { name: string | null, display_name: string | null, };
+export type CeremonyAnswer = { "kind": "pin", pin: string, } | { "kind": "choice", index: number, } | { "kind": "cancel" };
+export type AppInfo = { version: string, developer: boolean, server_url: string | null, };
+export type DeviceView = { id: string, transport: string, product: string, name: string, simulated: boolean, };
+export type ProblemView = { kind: string, message: string, };
+export type DeviceList = { devices: Array<DeviceView>, problems: Array<ProblemView>, };
+export type Check = { id: string, title: string, ok: boolean, message: string, fix_commands: Array<string>, fix_file: FixFile | null, };
+export type FixFile = { name: string, contents: string, };
+export type Diagnostics = { checks: Array<Check>, };
+export type KeyInfoView = { ctap2: boolean, versions: Array<string>, aaguid: string, extensions: Array<string>, transports: Array<string>, algorithms: Array<number>, options: Array<KeyOption>, remaining_passkeys: number | null, firmware_version: number | null, pin: PinStatusView | null, settings: SettingsView | null, fingerprint_sensor: boolean, };
+export type KeyOption = { name: string, value: boolean, };
+export type PinStatusView = { pin_supported: boolean, pin_set: boolean, pin_retries: number | null, power_cycle_required: boolean, uv_supported: boolean, uv_retries: number | null, force_pin_change: boolean, min_pin_length: number, max_pin_length: number | null, };
+export type SettingsView = { configurable: boolean, always_uv: boolean | null, min_pin_length: number, min_pin_length_settable: boolean, max_rp_ids_for_min_pin_length: number | null, force_pin_change: boolean, enterprise_attestation: boolean | null, };
+export type PasskeyListView = { existing: number, remaining: number, sites: Array<SiteView>, };
+export type SiteView = { rp_id: string, rp_name: string | null, passkeys: Array<PasskeyView>, };
+export type PasskeyView = { credential_id: string, user_id: string, user_name: string | null, display_name: string | null, protection: string | null, };
+export type FingerprintsView = { sensor_kind: string, samples_per_enrollment: number | null, max_name_bytes: number | null, fingerprints: Array<FingerprintView>, };
+export type FingerprintView = { template_id: string, name: string | null, };
+export type ResetGuideView = { transport: string, steps: Array<string>, long_touch: boolean, window_seconds: number, warning: string, };
+export const COMMANDS = ["ceremony_answer","ceremony_cancel","app_info","dev_attach_simulated_key","dev_detach_simulated_key","first_paint","list_devices","watch_devices","rename_device","diagnostics","key_info","pin_set","pin_change","passkeys_list","passkey_update_user","passkey_delete","fingerprints_list","fingerprint_enroll","fingerprint_rename","fingerprint_delete","settings_always_uv","settings_min_pin_length","settings_force_pin_change","settings_enterprise_attestation","reset_guide","reset_key"] as const;
+export type CommandName = (typeof COMMANDS)[number];

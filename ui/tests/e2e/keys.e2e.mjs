@@ -1,0 +1,39 @@
+// Key detail steps in the real app: set a PIN on the simulated key, then see the passkey the
+// Servers steps enrolled listed on the key (reading passkeys needs that PIN).
+const KEY = "virtual:simulated";
+
+async function openKey(session) {
+  await session.execute(`location.hash = "#/keys/" + encodeURIComponent(arguments[0]);`, [KEY]);
+  await session.waitFor(".tabs [role='tab']", { text: /Overview/ });
+}
+
+async function answerPin(session, pin) {
+  const input = await session.waitFor("dialog #ceremony-pin");
+  await session.type(input, pin);
+  await session.clickText("dialog button[type='submit']", /Continue/);
+}
+
+export const steps = [
+  [
+    "set a PIN",
+    async ({ session }) => {
+      await openKey(session);
+      await session.clickText(".tabs [role='tab']", /^PIN$/);
+      await session.type(await session.waitFor("#new-pin"), "246810");
+      await session.type(await session.waitFor("#new-pin-again"), "246810");
+      await session.clickText("button[type='submit']", /Set PIN/);
+      await session.waitFor(".result .ok", { text: /PIN set\. PIN set, 8 tries left/ });
+    },
+  ],
+  [
+    "see the enrolled passkey listed on the key",
+    async ({ session, rpId, user }) => {
+      await openKey(session);
+      await session.clickText(".tabs [role='tab']", /Passkeys/);
+      await session.clickText("button", /Show passkeys/);
+      await answerPin(session, "246810");
+      await session.waitFor(".site h3", { text: new RegExp(rpId.replace(/\./g, "\\.")) });
+      await session.waitFor(".passkey", { text: new RegExp(user.split("@")[0]) });
+    },
+  ],
+];
