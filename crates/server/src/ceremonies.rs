@@ -71,16 +71,12 @@ pub async fn take<T: DeserializeOwned>(
     if !crate::secrets::is_plain_id(id) {
         return Err(unknown());
     }
-    let row = sqlx::query("SELECT kind, user_id, state, expires_at FROM ceremonies WHERE id = $1")
+    // Deleted and read in one statement: whichever instance deletes the row owns the ceremony.
+    let row = sqlx::query("DELETE FROM ceremonies WHERE id = $1 RETURNING kind, user_id, state, expires_at")
         .bind(id)
         .fetch_optional(db)
         .await?
         .ok_or_else(unknown)?;
-    // Delete first: whichever instance deletes the row owns the ceremony.
-    let deleted = sqlx::query("DELETE FROM ceremonies WHERE id = $1").bind(id).execute(db).await?;
-    if deleted.rows_affected() != 1 {
-        return Err(unknown());
-    }
     let stored_kind: String = row.try_get("kind")?;
     let stored_user: Option<String> = row.try_get("user_id")?;
     let expires_at: i64 = row.try_get("expires_at")?;

@@ -1,14 +1,18 @@
 //! WebAuthn registration and authentication ceremonies (WebAuthn Level 3 §7.1
-//! and §7.2), verified by webauthn-rs, with their state kept in the database.
+//! and §7.2), with their state kept in the database. Registrations and the
+//! options of every ceremony are webauthn-rs's; ES256 assertions are verified
+//! by [`crate::assertion`] (webauthn-rs's parsers, a cached public key), any
+//! other assertion by webauthn-rs.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use webauthn_rs::prelude::{
-    CreationChallengeResponse, DiscoverableAuthentication, DiscoverableKey, PasskeyAuthentication,
+    CreationChallengeResponse, DiscoverableAuthentication, DiscoverableKey, Passkey, PasskeyAuthentication,
     PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
     RequestChallengeResponse, WebauthnError,
 };
 
+use crate::assertion::{self, AssertionError, Expected};
 use crate::ceremonies::{self, Kind};
 use crate::error::ApiError;
 use crate::passkeys::{self, PasskeyInfo};
@@ -22,6 +26,13 @@ use webauthn_rs_proto::ResidentKeyRequirement;
 enum AuthState {
     ForUser(PasskeyAuthentication),
     Discoverable(DiscoverableAuthentication),
+}
+
+/// An assertion ceremony: webauthn-rs's state and what its options asked for.
+#[derive(Serialize, Deserialize)]
+struct AuthCeremony {
+    state: AuthState,
+    expected: Expected,
 }
 
 /// Registration state plus the name the user chose.
@@ -117,8 +128,8 @@ pub async fn start_authentication(
             }
             let (rcr, state) =
                 app.webauthn.start_passkey_authentication(&keys).map_err(ApiError::internal)?;
-            let id = ceremonies::put(&app.db, kind, Some(user.id), &AuthState::ForUser(state), expires)
-                .await?;
+            let ceremony = AuthCeremony { state: AuthState::ForUser(state), expected: Expected::of(&rcr, true) };
+            let id = ceremonies::put(&app.db, kind, Some(user.id), &ceremony, expires).await?;
             Ok((id, rcr))
         }
         None => {
@@ -127,8 +138,8 @@ pub async fn start_authentication(
             // webauthn-rs marks this conditional (autofill); our pages and
             // clients run it as an ordinary modal ceremony.
             rcr.mediation = None;
-            let id = ceremonies::put(&app.db, kind, None, &AuthState::Discoverable(state), expires)
-                .await?;
+            let ceremony = AuthCeremony { state: AuthState::Discoverable(state), expected: Expected::of(&rcr, false) };
+            let id = ceremonies::put(&app.db, kind, None, &ceremony, expires).await?;
             Ok((id, rcr))
         }
     }
@@ -144,7 +155,7 @@ pub async fn finish_authentication(
     expected_user: Option<Uuid>,
     response: &PublicKeyCredential,
 ) -> Result<Asserted, ApiError> {
-    let (state, ceremony_user): (AuthState, _) =
+    let (ceremony, ceremony_user): (AuthCeremony, _) =
         ceremonies::take(&app.db, ceremony_id, kind, expected_user, app.now()).await?;
     let passkey_id = passkeys::encode_id(response.get_credential_id());
     let unknown =
@@ -155,23 +166,30 @@ pub async fn finish_authentication(
             return Err(unknown());
         }
     }
-    let result = match state {
-        AuthState::ForUser(state) => app.webauthn.finish_passkey_authentication(response, &state),
-        AuthState::Discoverable(state) => {
-            let (handle, _) = app
-                .webauthn
-                .identify_discoverable_authentication(response)
-                .map_err(webauthn_error)?;
-            if handle != stored.user_id {
-                return Err(unknown());
-            }
-            let key = DiscoverableKey::from(&stored.credential);
-            app.webauthn.finish_discoverable_authentication(response, state, &[key])
+    if let AuthState::Discoverable(_) = &ceremony.state {
+        // §7.2 step 6: without a user named up front, the user handle names the owner.
+        let (handle, _) = app
+            .webauthn
+            .identify_discoverable_authentication(response)
+            .map_err(webauthn_error)?;
+        if handle != stored.user_id {
+            return Err(unknown());
         }
+    }
+    let verified = if assertion::es256_point(&stored.credential).is_some() {
+        app.assertions
+            .verify(response, &ceremony.expected, &stored.credential)
+            .map(|verified| assertion::updated(&stored.credential, &verified))
+            .map_err(|e| match e {
+                AssertionError::CounterRegression { .. } => Refused::CounterRegression,
+                other => Refused::Invalid(other.to_string()),
+            })
+    } else {
+        verify_with_webauthn_rs(app, ceremony.state, response, &stored.credential)
     };
-    let result = match result {
-        Ok(result) => result,
-        Err(WebauthnError::CredentialPossibleCompromise) => {
+    let credential = match verified {
+        Ok(credential) => credential,
+        Err(Refused::CounterRegression) => {
             passkeys::record_counter_regression(&app.db, &passkey_id, app.now()).await?;
             return Err(ApiError::unauthorized(
                 "passkey_counter_regression",
@@ -179,10 +197,44 @@ pub async fn finish_authentication(
                  the attempt was refused and flagged on the passkey",
             ));
         }
-        Err(e) => return Err(webauthn_error(e)),
+        Err(Refused::Invalid(reason)) => {
+            return Err(ApiError::bad_request(
+                "webauthn_verification_failed",
+                format!("WebAuthn verification failed: {reason}"),
+            ))
+        }
     };
-    let mut credential = stored.credential;
-    credential.update_credential(&result);
     passkeys::record_use(&app.db, &passkey_id, &credential, app.now()).await?;
     Ok(Asserted { user_id: stored.user_id, passkey_id })
+}
+
+/// Why an assertion was refused.
+enum Refused {
+    CounterRegression,
+    Invalid(String),
+}
+
+/// The whole of §7.2 by webauthn-rs (passkeys that are not ES256); the updated passkey.
+fn verify_with_webauthn_rs(
+    app: &AppState,
+    state: AuthState,
+    response: &PublicKeyCredential,
+    stored: &Passkey,
+) -> Result<Passkey, Refused> {
+    let result = match state {
+        AuthState::ForUser(state) => app.webauthn.finish_passkey_authentication(response, &state),
+        AuthState::Discoverable(state) => {
+            let key = DiscoverableKey::from(stored);
+            app.webauthn.finish_discoverable_authentication(response, state, &[key])
+        }
+    };
+    match result {
+        Ok(result) => {
+            let mut credential = stored.clone();
+            credential.update_credential(&result);
+            Ok(credential)
+        }
+        Err(WebauthnError::CredentialPossibleCompromise) => Err(Refused::CounterRegression),
+        Err(e) => Err(Refused::Invalid(e.to_string())),
+    }
 }

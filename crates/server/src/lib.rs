@@ -4,7 +4,7 @@
 //! when bound, a second factor (a virtual MFA TOTP code or a passkey), or with
 //! a passkey alone when the administrator allows it. Sensitive operations need
 //! a fresh verification. Passkeys are verified by webauthn-rs (WebAuthn
-//! Level 3); all state (sessions, ceremonies, rate-limit counters, email
+//! Level 3), ES256 assertions with a cached public key ([`assertion`]); all state (sessions, ceremonies, rate-limit counters, email
 //! codes) lives in the database — SQLite by default, PostgreSQL for several
 //! instances — so instances are interchangeable.
 //!
@@ -12,6 +12,7 @@
 
 pub mod access_keys;
 pub mod api;
+pub mod assertion;
 pub mod ceremonies;
 pub mod ceremony;
 pub mod clock;

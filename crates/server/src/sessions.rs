@@ -46,16 +46,30 @@ pub async fn create(
     now: i64,
     lifetime: i64,
 ) -> Result<String, ApiError> {
+    create_verified(db, user_id, stage, now, lifetime, 0).await
+}
+
+/// Like [`create`], with the session counting as freshly verified until `step_up_until`
+/// (one write: a logon by passkey is itself a fresh verification).
+pub async fn create_verified(
+    db: &AnyPool,
+    user_id: Uuid,
+    stage: Stage,
+    now: i64,
+    lifetime: i64,
+    step_up_until: i64,
+) -> Result<String, ApiError> {
     let token = random_token(32);
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, stage, created_at, expires_at, step_up_until) \
-         VALUES ($1, $2, $3, $4, $5, 0)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(sha256_hex(&token))
     .bind(user_id.to_string())
     .bind(stage.as_str())
     .bind(now)
     .bind(now + lifetime)
+    .bind(step_up_until)
     .execute(db)
     .await?;
     Ok(token)

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use sqlx::AnyPool;
 use webauthn_rs::prelude::{Webauthn, WebauthnBuilder};
 
+use crate::assertion::AssertionVerifier;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::email::Mailer;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// WebAuthn relying party.
     pub webauthn: Arc<Webauthn>,
+    /// ES256 assertion checks with cached public keys (see [`crate::assertion`]).
+    pub assertions: Arc<AssertionVerifier>,
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// Outgoing mail, when SMTP is configured.
@@ -54,10 +57,12 @@ impl AppState {
         let mailer = config.smtp.as_ref().map(Mailer::new).transpose().map_err(StateError::Smtp)?;
         let dummy = crate::password::hash_password(&crate::secrets::random_token(16), config.argon2)
             .map_err(|e| StateError::Argon2(e.to_string()))?;
+        let assertions = AssertionVerifier::new(&config.rp_id, &config.rp_origin);
         Ok(Self {
             db,
             config: Arc::new(config),
             webauthn: Arc::new(webauthn),
+            assertions: Arc::new(assertions),
             clock,
             mailer,
             dummy_password_hash: Arc::new(dummy),

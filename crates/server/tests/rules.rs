@@ -1,11 +1,14 @@
 //! Every account rule of the reference server, over HTTP, on SQLite and (with
-//! KEYDESK_TEST_POSTGRES_URL) on PostgreSQL.
+//! KEYDESK_TEST_POSTGRES_URL) on PostgreSQL. Every passkey ceremony runs through OUR WebAuthn
+//! client with the virtual key behind CTAPHID (`common::passkey_device`), as a browser with a
+//! security key would: the server verifies what our client and key really produce.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod common;
 
 use common::*;
+use keydesk_webauthn_client::WebAuthnError;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -147,27 +150,40 @@ async fn totp_bind_logon_replay_skew_and_rate_limit(backend: Backend) {
 async fn passkey_register_list_rename_delete_and_limits(backend: Backend) {
     let s = TestServer::start(backend).await;
     let c = s.user_session("dave").await;
-    let mut auth = SoftAuthenticator::new(ORIGIN);
+    // One security key per passkey: our client refuses a key that already holds one of the
+    // account's passkeys (excludeCredentials), so five passkeys take five keys.
+    let mut keys: Vec<MemoryKey> = (0..6).map(|i| MemoryKey::new_in_memory(&format!("dave-{i}"), ORIGIN).0).collect();
     let created = s.clock.now_secs();
-    let (status, body) = c.register_passkey(&mut auth, "Laptop").await;
+    let (status, body) = c.register_passkey(&mut keys[0], "Laptop").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let first_id = body["passkey"]["id"].as_str().unwrap().to_owned();
 
-    assert_error(&c.register_passkey(&mut auth, "Laptop").await, StatusCode::CONFLICT, "passkey_name_taken");
-    assert_error(&c.register_passkey(&mut auth, "  ").await, StatusCode::BAD_REQUEST, "passkey_name_required");
+    // Names are checked before any key is touched.
+    assert_error(&c.register_passkey(&mut keys[1], "Laptop").await, StatusCode::CONFLICT, "passkey_name_taken");
+    assert_error(&c.register_passkey(&mut keys[1], "  ").await, StatusCode::BAD_REQUEST, "passkey_name_required");
     assert_error(
         &c.post("/api/me/passkeys/register/start", json!({})).await,
         StatusCode::BAD_REQUEST,
         "invalid_json",
     );
-    for name in ["Phone", "Key A", "Key B", "Key C"] {
+    // The same key again: the server lists its passkey in excludeCredentials, the key says it
+    // holds it, and our client reports that instead of registering it twice.
+    let (status, start) = c.post("/api/me/passkeys/register/start", json!({"name": "Laptop again"})).await;
+    assert_eq!(status, StatusCode::OK, "{start}");
+    assert_eq!(start["options"]["excludeCredentials"][0]["id"], first_id.as_str(), "{start}");
+    let refused = keys[0].register(&start["options"]);
+    assert!(matches!(refused, Err(WebAuthnError::AlreadyRegistered)), "{refused:?}");
+    assert!(refused.unwrap_err().to_string().contains("already registered"));
+
+    for (key, name) in keys[1..5].iter_mut().zip(["Phone", "Key A", "Key B", "Key C"]) {
         s.clock.advance(1);
-        let (status, body) = c.register_passkey(&mut auth, name).await;
+        let (status, body) = c.register_passkey(key, name).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
-    let sixth = c.register_passkey(&mut auth, "Key D").await;
+    let sixth = c.register_passkey(&mut keys[5], "Key D").await;
     assert_error(&sixth, StatusCode::CONFLICT, "passkey_limit_reached");
-    assert!(sixth.1["error"]["message"].as_str().unwrap().contains("5 passkeys"));
+    let message = sixth.1["error"]["message"].as_str().unwrap();
+    assert!(message.contains("5 passkeys") && message.contains("delete one"), "{message}");
 
     let (status, list) = c.get("/api/me/passkeys").await;
     assert_eq!(status, StatusCode::OK);
@@ -184,23 +200,23 @@ async fn passkey_register_list_rename_delete_and_limits(backend: Backend) {
     assert_eq!(c.patch(&format!("/api/me/passkeys/{first_id}"), json!({"name": "Work laptop"})).await.0, StatusCode::OK);
     assert_error(&c.patch("/api/me/passkeys/nope", json!({"name": "x"})).await, StatusCode::NOT_FOUND, "passkey_not_found");
 
-    // Delete is sensitive: with passkeys bound, password step-up is not enough.
+    // Delete is sensitive: with passkeys bound, password step-up is not enough; a passkey is.
     let path = format!("/api/me/passkeys/{first_id}");
     s.clock.advance(301);
     assert_error(&c.delete(&path).await, StatusCode::UNAUTHORIZED, "step_up_required");
     assert_error(&c.post("/api/step-up/password", json!({"password": PASSWORD})).await, StatusCode::FORBIDDEN, "stronger_verification_required");
-    c.step_up_passkey(&mut auth).await;
+    c.step_up_passkey(&mut keys[0]).await;
     assert_eq!(c.delete(&path).await.0, StatusCode::OK);
     assert_error(&c.delete(&path).await, StatusCode::NOT_FOUND, "passkey_not_found");
-    // With four left, a fifth fits again.
-    assert_eq!(c.register_passkey(&mut auth, "Key D").await.0, StatusCode::CREATED);
+    // With four left, a fifth fits again: the first key, its passkey no longer excluded.
+    assert_eq!(c.register_passkey(&mut keys[0], "Key D").await.0, StatusCode::CREATED);
 }
 
 async fn passkey_second_factor_updates_last_use(backend: Backend) {
     let s = TestServer::start(backend).await;
     let c = s.user_session("erin").await;
-    let mut auth = SoftAuthenticator::new(ORIGIN);
-    assert_eq!(c.register_passkey(&mut auth, "Laptop").await.0, StatusCode::CREATED);
+    let (mut key, _) = MemoryKey::new_in_memory("erin", ORIGIN);
+    assert_eq!(c.register_passkey(&mut key, "Laptop").await.0, StatusCode::CREATED);
 
     s.clock.advance(100);
     let mut l = s.client();
@@ -208,7 +224,7 @@ async fn passkey_second_factor_updates_last_use(backend: Backend) {
     assert_eq!(body["stage"], "mfa_required");
     assert_eq!(body["mfa_methods"], json!(["passkey"]));
     let (status, body) = l
-        .assert_passkey(&mut auth, "/api/logon/mfa/passkey/start", "/api/logon/mfa/passkey/finish", json!({}))
+        .assert_passkey(&mut key, "/api/logon/mfa/passkey/start", "/api/logon/mfa/passkey/finish", json!({}))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["stage"], "active");
@@ -217,18 +233,19 @@ async fn passkey_second_factor_updates_last_use(backend: Backend) {
 
     // A passkey of another account does not pass as erin's second factor.
     let other = s.user_session("frank").await;
-    let mut other_auth = SoftAuthenticator::new(ORIGIN);
-    assert_eq!(other.register_passkey(&mut other_auth, "Frank's").await.0, StatusCode::CREATED);
+    let (mut other_key, _) = MemoryKey::new_in_memory("frank", ORIGIN);
+    assert_eq!(other.register_passkey(&mut other_key, "Frank's").await.0, StatusCode::CREATED);
     let mut m = s.client();
     m.logon_password("erin", PASSWORD).await;
     let (_, started) = m.post("/api/logon/mfa/passkey/start", json!({})).await;
+    // A tampered page drops allowCredentials: frank's key offers its own passkey.
     let mut forged_options = started["options"].clone();
     forged_options["allowCredentials"] = json!([]);
-    let credential = other_auth.assert(&forged_options);
+    let credential = other_key.assert(&forged_options).expect("frank's key signs");
     let r = m.post("/api/logon/mfa/passkey/finish", json!({"ceremony_id": started["ceremony_id"], "credential": credential})).await;
     assert_error(&r, StatusCode::UNAUTHORIZED, "unknown_passkey");
     // The ceremony was consumed: it cannot be retried.
-    let credential = auth.assert(&started["options"]);
+    let credential = key.assert(&started["options"]).expect("erin's key signs");
     let r = m.post("/api/logon/mfa/passkey/finish", json!({"ceremony_id": started["ceremony_id"], "credential": credential})).await;
     assert_error(&r, StatusCode::BAD_REQUEST, "unknown_ceremony");
 }
@@ -236,21 +253,17 @@ async fn passkey_second_factor_updates_last_use(backend: Backend) {
 async fn passkey_only_logon_and_admin_switch(backend: Backend) {
     let s = TestServer::start(backend).await;
     let c = s.user_session("gina").await;
-    let mut auth = SoftAuthenticator::new(ORIGIN);
-    assert_eq!(c.register_passkey(&mut auth, "Laptop").await.0, StatusCode::CREATED);
+    let (mut key, _) = MemoryKey::new_in_memory("gina", ORIGIN);
+    assert_eq!(c.register_passkey(&mut key, "Laptop").await.0, StatusCode::CREATED);
     assert_eq!(s.client().get("/api/settings").await.1["allow_passkey_logon"], true);
 
     // With a user name (allowCredentials) and discoverable (no user name).
-    for body in [json!({"username": "gina"}), json!({})] {
+    for username in [Some("gina"), None] {
         s.clock.advance(10);
-        let (status, res) = s
-            .client()
-            .assert_passkey(&mut auth, "/api/logon/passkey/start", "/api/logon/passkey/finish", body)
-            .await;
+        let mut p = s.client();
+        let (status, res) = p.logon_passkey(&mut key, username).await;
         assert_eq!(status, StatusCode::OK, "{res}");
         assert_eq!(res["user"], "gina@corp.example");
-        let mut p = s.client();
-        p.token = res["session_token"].as_str().map(str::to_owned);
         let (_, list) = p.get("/api/me/passkeys").await;
         assert_eq!(list["passkeys"][0]["last_used_at"], s.clock.now_secs());
     }
@@ -265,59 +278,65 @@ async fn passkey_only_logon_and_admin_switch(backend: Backend) {
     assert_error(&admin.put("/api/admin/settings", off.clone()).await, StatusCode::UNAUTHORIZED, "step_up_required");
     assert_error(&c.put("/api/admin/settings", off.clone()).await, StatusCode::FORBIDDEN, "admin_required");
     admin.step_up_password().await;
+    // A passkey logon signed just before the switch goes off...
+    let (_, early) = s.client().post("/api/logon/passkey/start", json!({})).await;
+    let early_assertion = key.assert(&early["options"]).expect("our client signs");
     assert_eq!(admin.put("/api/admin/settings", off).await.0, StatusCode::OK);
 
-    assert_error(
-        &s.client().post("/api/logon/passkey/start", json!({"username": "gina"})).await,
-        StatusCode::FORBIDDEN,
-        "passkey_logon_disabled",
-    );
+    // Switched off: passkey-only logon is refused before the key is asked, with or without
+    // a user name; the assertion signed earlier is refused at finish.
+    for username in [Some("gina"), None] {
+        let refused = s.client().logon_passkey(&mut key, username).await;
+        assert_error(&refused, StatusCode::FORBIDDEN, "passkey_logon_disabled");
+        assert!(refused.1["error"]["message"].as_str().unwrap().contains("password"), "{}", refused.1);
+    }
+    let late = s
+        .client()
+        .post("/api/logon/passkey/finish", json!({"ceremony_id": early["ceremony_id"], "credential": early_assertion}))
+        .await;
+    assert_error(&late, StatusCode::FORBIDDEN, "passkey_logon_disabled");
     // Password logon (then the passkey as second factor) remains.
     let mut l = s.client();
     assert_eq!(l.logon_password("gina", PASSWORD).await.1["stage"], "mfa_required");
     let (status, _) = l
-        .assert_passkey(&mut auth, "/api/logon/mfa/passkey/start", "/api/logon/mfa/passkey/finish", json!({}))
+        .assert_passkey(&mut key, "/api/logon/mfa/passkey/start", "/api/logon/mfa/passkey/finish", json!({}))
         .await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(l.get("/api/me").await.0, StatusCode::OK);
 
     // Back on through the admin token.
     assert_eq!(s.admin().put("/api/admin/settings", json!({"allow_passkey_logon": true})).await.0, StatusCode::OK);
     assert_eq!(s.admin().get("/api/admin/settings").await.1["allow_passkey_logon"], true);
-    let (status, _) = s
-        .client()
-        .assert_passkey(&mut auth, "/api/logon/passkey/start", "/api/logon/passkey/finish", json!({}))
-        .await;
+    let (status, _) = s.client().logon_passkey(&mut key, None).await;
     assert_eq!(status, StatusCode::OK);
 }
 
 async fn counter_regression_is_flagged(backend: Backend) {
     let s = TestServer::start(backend).await;
     let c = s.user_session("hank").await;
-    let mut auth = SoftAuthenticator::new(ORIGIN);
-    assert_eq!(c.register_passkey(&mut auth, "Key").await.0, StatusCode::CREATED);
-    let logon = |auth: &mut SoftAuthenticator| {
-        let client = s.client();
-        let mut auth = auth.clone();
-        async move {
-            let r = client
-                .assert_passkey(&mut auth, "/api/logon/passkey/start", "/api/logon/passkey/finish", json!({"username": "hank"}))
-                .await;
-            (r, auth)
-        }
-    };
-    let (r, a) = logon(&mut auth).await;
-    assert_eq!(r.0, StatusCode::OK, "{}", r.1);
-    auth = a;
-    let (r, a) = logon(&mut auth).await;
-    assert_eq!(r.0, StatusCode::OK, "{}", r.1);
-    auth = a;
-    // A clone of the key that lags behind: its counter is not above the stored one.
-    auth.credentials[0].counter = 0;
-    let (r, _) = logon(&mut auth).await;
+    let (mut key, handle) = MemoryKey::new_in_memory("hank", ORIGIN);
+    assert_eq!(c.register_passkey(&mut key, "Key").await.0, StatusCode::CREATED);
+    // A copy of the key made now (its state file); the key itself then logs on twice.
+    let copy = handle.with_key(|k| k.state_file_bytes());
+    for _ in 0..2 {
+        s.clock.advance(1);
+        let (status, body) = s.client().logon_passkey(&mut key, Some("hank")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    // The clone lags behind: its signature counter is not above the stored one.
+    s.clock.advance(1);
+    let (mut clone, _) = MemoryKey::restored(&copy, "hank-clone", ORIGIN);
+    let r = s.client().logon_passkey(&mut clone, Some("hank")).await;
     assert_error(&r, StatusCode::UNAUTHORIZED, "passkey_counter_regression");
+    assert!(r.1["error"]["message"].as_str().unwrap().contains("cloned"), "{}", r.1);
     let (_, list) = c.get("/api/me/passkeys").await;
     assert_eq!(list["passkeys"][0]["counter_regressions"], 1);
     assert_eq!(list["passkeys"][0]["last_regression_at"], s.clock.now_secs());
+    // The original key, whose counter is ahead, still logs on; the flag stays.
+    s.clock.advance(1);
+    assert_eq!(s.client().logon_passkey(&mut key, Some("hank")).await.0, StatusCode::OK);
+    let (_, list) = c.get("/api/me/passkeys").await;
+    assert_eq!(list["passkeys"][0]["counter_regressions"], 1);
 }
 
 async fn sensitive_operations_need_fresh_verification(backend: Backend) {
@@ -423,9 +442,9 @@ async fn email_code_expiry_and_attempt_limit(backend: Backend) {
 async fn access_keys_skip_mfa_but_not_step_up(backend: Backend) {
     let s = TestServer::start(backend).await;
     let c = s.user_session("kate").await;
-    let mut auth = SoftAuthenticator::new(ORIGIN);
-    assert_eq!(c.register_passkey(&mut auth, "Laptop").await.0, StatusCode::CREATED);
-    c.step_up_passkey(&mut auth).await;
+    let (mut key, _) = MemoryKey::new_in_memory("kate", ORIGIN);
+    assert_eq!(c.register_passkey(&mut key, "Laptop").await.0, StatusCode::CREATED);
+    c.step_up_passkey(&mut key).await;
     let (status, key) = c.post("/api/me/access-keys", json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{key}");
     let id = key["id"].as_str().unwrap().to_owned();
@@ -489,10 +508,10 @@ async fn state_is_shared_between_instances(backend: Backend) {
     let s = TestServer::start(backend).await;
     let second = s.another_instance().await;
     let c = s.user_session("mia").await;
-    let mut auth = SoftAuthenticator::new(ORIGIN);
+    let (mut key, _) = MemoryKey::new_in_memory("mia", ORIGIN);
     // Registration started on one instance, finished on the other.
     let (_, start) = c.post("/api/me/passkeys/register/start", json!({"name": "Laptop"})).await;
-    let credential = auth.register(&start["options"]);
+    let credential = key.register(&start["options"]).expect("our client registers");
     let (status, body) = c
         .on(&second)
         .post("/api/me/passkeys/register/finish", json!({"ceremony_id": start["ceremony_id"], "credential": credential}))
@@ -503,7 +522,7 @@ async fn state_is_shared_between_instances(backend: Backend) {
     assert_eq!(l.logon_password("mia", PASSWORD).await.1["stage"], "mfa_required");
     let (status, _) = l
         .on(&s.base)
-        .assert_passkey(&mut auth, "/api/logon/mfa/passkey/start", "/api/logon/mfa/passkey/finish", json!({}))
+        .assert_passkey(&mut key, "/api/logon/mfa/passkey/start", "/api/logon/mfa/passkey/finish", json!({}))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(l.get("/api/me").await.0, StatusCode::OK);
@@ -513,14 +532,15 @@ async fn concurrent_registrations_respect_the_limit(backend: Backend) {
     let s = TestServer::start(backend).await;
     let second = s.another_instance().await;
     let c = s.user_session("noah").await;
-    let mut auth = SoftAuthenticator::new(ORIGIN);
+    // One key: every ceremony starts while the account is empty, so none excludes it.
+    let (mut key, _) = MemoryKey::new_in_memory("noah", ORIGIN);
     // Eight ceremonies start while the account is empty; all finish at once
     // on two instances: exactly five passkeys may result.
     let mut started = Vec::new();
     for i in 0..8 {
         let (status, start) = c.post("/api/me/passkeys/register/start", json!({"name": format!("Key {i}")})).await;
         assert_eq!(status, StatusCode::OK, "{start}");
-        let credential = auth.register(&start["options"]);
+        let credential = key.register(&start["options"]).expect("our client registers");
         let client = if i % 2 == 0 { c.clone() } else { c.on(&second) };
         started.push((client, start, credential));
     }

@@ -175,10 +175,15 @@ pub(super) async fn passkey_finish(
         .ok_or_else(|| ApiError::unauthorized("unknown_passkey", "this passkey's account no longer exists"))?;
     let p = &app.config.policy;
     let now = app.now();
-    let token = sessions::create(&app.db, user.id, Stage::Active, now, p.session_lifetime).await?;
     // A user-verifying passkey is itself multi-factor, so it also counts as fresh.
-    sessions::set_step_up(&app.db, &crate::secrets::sha256_hex(&token), now + p.step_up_window).await?;
-    let methods = mfa_methods(&app, &user).await?;
+    let token = sessions::create_verified(&app.db, user.id, Stage::Active, now, p.session_lifetime, now + p.step_up_window)
+        .await?;
+    // The bound second factors, without asking the database: a passkey was just used.
+    let mut methods = Vec::new();
+    if user.totp_secret.is_some() {
+        methods.push("totp");
+    }
+    methods.push("passkey");
     Ok(logged_on(&app, &token, &user, "active", &methods))
 }
 

@@ -1,20 +1,22 @@
 //! Test harness: a real server on loopback over HTTP, on SQLite (temp file)
 //! or PostgreSQL (a fresh database per server), with a manual clock, a
-//! loopback SMTP receiver and a software authenticator.
+//! loopback SMTP receiver, and our WebAuthn client with the virtual key as the authenticator.
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-pub mod authenticator;
+pub mod passkey_device;
 pub mod smtp;
 
 use std::sync::Arc;
 
 use keydesk_server::clock::ManualClock;
+use keydesk_transport::Device;
 use keydesk_server::{Argon2Params, AppState, Config, Policy, SmtpConfig};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-pub use authenticator::SoftAuthenticator;
+#[allow(unused_imports)] // not every test binary uses both
+pub use passkey_device::{MemoryKey, PasskeyDevice};
 pub use smtp::SmtpReceiver;
 
 pub const ORIGIN: &str = "http://localhost:8080";
@@ -222,13 +224,14 @@ impl Client {
         (status, body)
     }
 
-    /// Register a passkey named `name` on `auth`; returns (status, body) of finish.
-    pub async fn register_passkey(&self, auth: &mut SoftAuthenticator, name: &str) -> (StatusCode, Value) {
+    /// Register a passkey named `name` on `key` through our WebAuthn client; returns (status,
+    /// body) of the server's refusal at start, or of finish. Panics when our client refuses.
+    pub async fn register_passkey<D: Device>(&self, key: &mut PasskeyDevice<D>, name: &str) -> (StatusCode, Value) {
         let (status, start) = self.post("/api/me/passkeys/register/start", json!({"name": name})).await;
         if status != StatusCode::OK {
             return (status, start);
         }
-        let credential = auth.register(&start["options"]);
+        let credential = key.register(&start["options"]).expect("our client registers the passkey");
         self.post(
             "/api/me/passkeys/register/finish",
             json!({"ceremony_id": start["ceremony_id"], "credential": credential}),
@@ -236,10 +239,11 @@ impl Client {
         .await
     }
 
-    /// Run an assertion ceremony at `start`/`finish` with `auth`.
-    pub async fn assert_passkey(
+    /// Run an assertion ceremony at `start`/`finish` with `key` through our WebAuthn client.
+    /// Panics when our client refuses.
+    pub async fn assert_passkey<D: Device>(
         &self,
-        auth: &mut SoftAuthenticator,
+        key: &mut PasskeyDevice<D>,
         start: &str,
         finish: &str,
         body: Value,
@@ -248,13 +252,23 @@ impl Client {
         if status != StatusCode::OK {
             return (status, started);
         }
-        let credential = auth.assert(&started["options"]);
+        let credential = key.assert(&started["options"]).expect("our client signs the assertion");
         self.post(finish, json!({"ceremony_id": started["ceremony_id"], "credential": credential})).await
     }
 
-    pub async fn step_up_passkey(&self, auth: &mut SoftAuthenticator) {
+    /// Passkey-only logon (with the user name, or discoverable without); keeps the session.
+    pub async fn logon_passkey<D: Device>(&mut self, key: &mut PasskeyDevice<D>, username: Option<&str>) -> (StatusCode, Value) {
+        let body = username.map_or_else(|| json!({}), |name| json!({"username": name}));
+        let (status, body) = self.assert_passkey(key, "/api/logon/passkey/start", "/api/logon/passkey/finish", body).await;
+        if let Some(t) = body["session_token"].as_str() {
+            self.token = Some(t.to_owned());
+        }
+        (status, body)
+    }
+
+    pub async fn step_up_passkey<D: Device>(&self, key: &mut PasskeyDevice<D>) {
         let (status, body) =
-            self.assert_passkey(auth, "/api/step-up/passkey/start", "/api/step-up/passkey/finish", json!({})).await;
+            self.assert_passkey(key, "/api/step-up/passkey/start", "/api/step-up/passkey/finish", json!({})).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
 
