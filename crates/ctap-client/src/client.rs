@@ -11,6 +11,7 @@ use keydesk_transport::{
 
 use crate::error::{Error, Feature};
 use crate::interaction::Interaction;
+use crate::key_agreement::PlatformKeyAgreement;
 use crate::token::PinUvToken;
 
 /// The CTAP1/U2F VERSION request (FIDO U2F Raw Message Formats §6.1): CLA 00, INS 03, P1 00,
@@ -55,6 +56,9 @@ pub struct Client<D: Device> {
     info: Option<KeyInfo>,
     token: Option<PinUvToken>,
     pin_attempts: u32,
+    /// The platform key-agreement key pair of this series of transactions (CTAP 2.1 §6.5.4
+    /// `initialize()`), generated when first needed.
+    key_agreement: Option<PlatformKeyAgreement>,
 }
 
 /// Reports keepalive statuses to the front end (a touch request once per message) and
@@ -85,6 +89,7 @@ impl<D: Device> Client<D> {
             info: None,
             token: None,
             pin_attempts: 0,
+            key_agreement: None,
         }
     }
 
@@ -223,6 +228,12 @@ impl<D: Device> Client<D> {
         rp_id: Option<&str>,
     ) -> Option<&PinUvToken> {
         self.token.as_ref().filter(|t| t.covers(permissions, rp_id))
+    }
+
+    /// The platform's key-agreement key pair, initialized on first use.
+    pub(crate) fn platform_key_agreement(&mut self) -> &mut PlatformKeyAgreement {
+        self.key_agreement
+            .get_or_insert_with(PlatformKeyAgreement::initialize)
     }
 
     pub(crate) fn store_token(&mut self, token: PinUvToken) -> &PinUvToken {

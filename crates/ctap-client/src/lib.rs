@@ -62,6 +62,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod interaction;
+mod key_agreement;
 pub mod manage;
 mod pin;
 mod selection;

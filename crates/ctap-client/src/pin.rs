@@ -6,9 +6,7 @@ use keydesk_ctap::commands::{ClientPinRequest, ClientPinResponse, Permissions};
 use keydesk_ctap::cose::{CoseKey, P256Point};
 use keydesk_ctap::StatusCode;
 use keydesk_ctap_crypto::pin::{self as pin_crypto, PinError};
-use keydesk_ctap_crypto::{
-    encapsulate, KeyAgreementPublicKey, PinUvAuthProtocol, PinUvAuthToken, SharedSecret,
-};
+use keydesk_ctap_crypto::{KeyAgreementPublicKey, PinUvAuthProtocol, PinUvAuthToken, SharedSecret};
 use keydesk_transport::Device;
 use rand_core::OsRng;
 
@@ -97,8 +95,12 @@ impl<D: Device> Client<D> {
             .ok_or_else(|| Error::InvalidResponse("getUVRetries without uvRetries".to_owned()))
     }
 
-    /// getKeyAgreement (CTAP 2.1 §6.5.5.3) and `encapsulate`: the platform key to send and
-    /// the shared secret.
+    /// getKeyAgreement (CTAP 2.1 §6.5.5.4) and `encapsulate` (§6.5.6): the platform key to send
+    /// and the shared secret. The authenticator's current key is asked every time (it changes
+    /// at power-up and after a wrong PIN, and a secret for an old key would cost a PIN retry);
+    /// the platform's key pair is the one of this client's series of transactions (§6.5.4
+    /// `initialize()`), and the ECDH is computed again only when the authenticator's key
+    /// changed.
     pub fn key_agreement(
         &mut self,
         protocol: PinUvAuthProtocol,
@@ -124,7 +126,7 @@ impl<D: Device> Client<D> {
             x: point.x,
             y: point.y,
         };
-        let (platform, shared) = encapsulate(protocol, &peer, &mut OsRng)?;
+        let (platform, shared) = self.platform_key_agreement().encapsulate(protocol, &peer)?;
         let platform_key = CoseKey::EcdhEsHkdf256(P256Point {
             x: platform.x,
             y: platform.y,

@@ -3,7 +3,9 @@
 
 mod support;
 
-use keydesk_ctap::commands::Permissions;
+use keydesk_ctap::commands::{ClientPinRequest, Permissions};
+use keydesk_ctap::cose::CoseKey;
+use keydesk_ctap::CommandRequest;
 use keydesk_ctap_client::{Client, Error, Pin, PinReason, Purpose};
 use support::{config, TestUi, VirtualDevice};
 
@@ -256,4 +258,76 @@ fn forced_pin_change_is_explained_until_the_pin_changes() -> Result<(), Error> {
     let mut ui = TestUi::with_pins(&["4321"]);
     cm_token(&mut client, &mut ui)?;
     Ok(())
+}
+
+/// The `keyAgreement` (platform key) of every token request this client sent.
+fn platform_keys_sent(client: &mut Client<VirtualDevice>) -> Vec<CoseKey> {
+    client
+        .device_mut()
+        .sent
+        .iter()
+        .filter(|r| r.first() == Some(&0x06))
+        .filter_map(|r| ClientPinRequest::decode(r).ok())
+        .filter(|r| r.pin_hash_enc.is_some())
+        .filter_map(|r| r.key_agreement)
+        .collect()
+}
+
+#[test]
+fn one_platform_key_per_client_and_the_keys_current_key_asked_before_every_token(
+) -> Result<(), Error> {
+    let mut client = client_with_pin("1234")?;
+    let mut ui = TestUi::with_pins(&["1234", "1234"]);
+    cm_token(&mut client, &mut ui)?;
+    client.forget_token();
+    let key_agreements_before = count_sub_command(&mut client, 0x02);
+    cm_token(&mut client, &mut ui)?;
+    // CTAP 2.1 §6.5.4 initialize() once per series of transactions; §6.5.6 encapsulate
+    // returns that getPublicKey() each time. The authenticator's key is still asked for.
+    assert_eq!(
+        count_sub_command(&mut client, 0x02),
+        key_agreements_before + 1
+    );
+    let keys = platform_keys_sent(&mut client);
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], keys[1]);
+    assert_eq!(client.pin_status()?.pin_retries, Some(8));
+    Ok(())
+}
+
+#[test]
+fn a_regenerated_authenticator_key_never_costs_a_pin_retry() -> Result<(), Error> {
+    let mut client = client_with_pin("1234")?;
+    let mut ui = TestUi::with_pins(&["1234"]);
+    cm_token(&mut client, &mut ui)?;
+    client.forget_token();
+
+    // Power-up regenerates the key's key-agreement key (§6.5.5.1): the next token must use a
+    // secret for the new key, so the right PIN is accepted at once.
+    client.device_mut().replug();
+    let mut ui = TestUi::with_pins(&["1234"]);
+    cm_token(&mut client, &mut ui)?;
+    assert_eq!(ui.pin_requests.len(), 1);
+    assert_eq!(client.pin_status()?.pin_retries, Some(8));
+    client.forget_token();
+
+    // A wrong PIN regenerates it too (§6.5.5.7.2); the right PIN after it is accepted.
+    let mut ui = TestUi::with_pins(&["0000", "1234"]);
+    cm_token(&mut client, &mut ui)?;
+    assert_eq!(ui.pin_requests.len(), 2);
+    assert_eq!(ui.pin_requests[1].retries_left, Some(7));
+    assert_eq!(client.pin_status()?.pin_retries, Some(8));
+    Ok(())
+}
+
+/// clientPIN requests with this subcommand sent so far.
+fn count_sub_command(client: &mut Client<VirtualDevice>, sub_command: u8) -> usize {
+    client
+        .device_mut()
+        .sent
+        .iter()
+        .filter(|r| r.first() == Some(&0x06))
+        .filter_map(|r| ClientPinRequest::decode(r).ok())
+        .filter(|r| r.sub_command.value() == sub_command)
+        .count()
 }

@@ -96,7 +96,7 @@ fn probe(context: &pcsc::Context, name: &CStr) -> Reader {
     let text = name.to_string_lossy().into_owned();
     let state = match context.connect(name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY) {
         Err(_) => ReaderState::Empty,
-        Ok(card) => match ApduLink::select(descriptor(&text), PcscPipe { card: Some(card) }) {
+        Ok(card) => match ApduLink::select(descriptor(&text), PcscPipe::new(card)) {
             Ok(link) => ReaderState::Fido { descriptor: descriptor(&text), applet: link.applet() },
             Err(_) => ReaderState::NotFido,
         },
@@ -120,7 +120,7 @@ pub fn connect(context: &pcsc::Context, reader: &str) -> Result<ApduLink<PcscPip
     let card = context
         .connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
         .map_err(map_card_error)?;
-    ApduLink::select(descriptor(reader), PcscPipe { card: Some(card) })
+    ApduLink::select(descriptor(reader), PcscPipe::new(card))
 }
 
 /// A connected card. Closing it leaves the card as it is: the `pcsc` crate would otherwise reset
@@ -128,6 +128,15 @@ pub fn connect(context: &pcsc::Context, reader: &str) -> Result<ApduLink<PcscPip
 /// reopens the reset window (§6.6) and cuts off other applications' sessions.
 pub struct PcscPipe {
     card: Option<pcsc::Card>,
+    /// The receive buffer, allocated once per connection rather than once per APDU.
+    buffer: Vec<u8>,
+}
+
+impl PcscPipe {
+    fn new(card: pcsc::Card) -> Self {
+        // Extended-length responses can carry up to 65536 bytes plus the status word.
+        Self { card: Some(card), buffer: vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED] }
+    }
 }
 
 impl Drop for PcscPipe {
@@ -146,10 +155,8 @@ impl std::fmt::Debug for PcscPipe {
 
 impl ApduPipe for PcscPipe {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        // Extended-length responses can carry up to 65536 bytes plus the status word.
         let card = self.card.as_ref().ok_or(TransportError::Disconnected)?;
-        let mut buffer = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
-        match card.transmit(command, &mut buffer) {
+        match card.transmit(command, &mut self.buffer) {
             // Every response APDU ends with SW1 SW2 (ISO 7816-4 §5.1): an empty one means the
             // card left the field mid-exchange.
             Ok([]) => Err(TransportError::Disconnected),
