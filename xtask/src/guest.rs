@@ -9,9 +9,12 @@ use crate::cmd::{cargo, repo_root, run, Result};
 use crate::system_packages::ensure;
 use std::process::Command;
 
-/// Host packages of the guest test: QEMU (TCG, microvm), busybox for the guest's userland and
-/// for `cpio`, xz for the kernel image, libudev headers for ctap-hid-fido2's hidapi C backend.
-pub const PACKAGES: &[&str] = &["qemu-system-x86", "busybox-static", "xz-utils", "libudev-dev"];
+/// Host packages of the guest tests: QEMU (TCG, microvm), busybox for the guest's userland and
+/// for `cpio`, xz for the kernel image, libudev headers for ctap-hid-fido2's hidapi C backend;
+/// for the BLE guest the system bus daemon and the libraries of the pinned BlueZ's bluetoothd
+/// (copied into the guest from the host).
+pub const PACKAGES: &[&str] =
+    &["qemu-system-x86", "busybox-static", "xz-utils", "libudev-dev", "dbus-daemon", "libglib2.0-0", "libdw1", "libasound2"];
 
 /// Whether apt knows a downloadable candidate for `package` (package lists present).
 fn apt_knows(package: &str) -> bool {
@@ -43,12 +46,12 @@ pub fn prepare() -> Result {
     Ok(())
 }
 
-/// `cargo xtask guest [args]`: only the guest test, output shown.
+/// `cargo xtask guest [args]`: only the guest tests (USB and BLE), output shown.
 pub fn guest(extra: &[String]) -> Result {
     prepare()?;
     run(cargo()
         .current_dir(repo_root())
-        .args(["test", "-p", "keydesk-guest-test", "--test", "guest"])
+        .args(["test", "-p", "keydesk-guest-test", "--test", "guest", "--test", "ble"])
         .args(extra)
         .args(["--", "--nocapture"]))
 }

@@ -68,7 +68,7 @@ pub struct Run {
     pub timings: Timings,
 }
 
-fn run(command: &mut Command, what: &str) -> Result<Vec<u8>> {
+pub(crate) fn run(command: &mut Command, what: &str) -> Result<Vec<u8>> {
     let output = command.output().map_err(|e| format!("{what}: cannot start {:?}: {e}", command.get_program()))?;
     if !output.status.success() {
         return Err(format!(
@@ -81,7 +81,7 @@ fn run(command: &mut Command, what: &str) -> Result<Vec<u8>> {
     Ok(output.stdout)
 }
 
-fn check_host_tools() -> Result<()> {
+pub(crate) fn check_host_tools() -> Result<()> {
     let missing: Vec<&str> = HOST_TOOLS
         .iter()
         .copied()
@@ -96,12 +96,12 @@ fn check_host_tools() -> Result<()> {
     }
 }
 
-fn sha256(path: &Path) -> Result<String> {
+pub(crate) fn sha256(path: &Path) -> Result<String> {
     let out = run(Command::new("sha256sum").arg(path), "sha256sum")?;
     Ok(String::from_utf8_lossy(&out).split_whitespace().next().unwrap_or_default().to_owned())
 }
 
-fn find_deb(dir: &Path, package: &str, version: Option<&str>) -> Option<PathBuf> {
+pub(crate) fn find_deb(dir: &Path, package: &str, version: Option<&str>) -> Option<PathBuf> {
     let prefix = match version {
         Some(v) => format!("{package}_{}_", v.replace(':', "%3a")),
         None => format!("{package}_"),
@@ -111,12 +111,12 @@ fn find_deb(dir: &Path, package: &str, version: Option<&str>) -> Option<PathBuf>
     })
 }
 
-fn apt_download(dir: &Path, spec: &str) -> Result<()> {
+pub(crate) fn apt_download(dir: &Path, spec: &str) -> Result<()> {
     run(Command::new("apt-get").args(["download", "-q", spec]).current_dir(dir), &format!("apt-get download {spec}")).map(drop)
 }
 
 /// The pinned kernel package, downloaded once and verified every time.
-fn kernel_deb(debs: &Path) -> Result<PathBuf> {
+pub(crate) fn kernel_deb(debs: &Path) -> Result<PathBuf> {
     let deb = match find_deb(debs, KERNEL_PACKAGE, Some(KERNEL_VERSION)) {
         Some(deb) => deb,
         None => {
@@ -213,7 +213,7 @@ fn fido2_tools(layout: &Layout, debs: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     // What the outer cargo set for the test run must not leak into these builds.
     for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET"] {
@@ -231,6 +231,8 @@ fn build_binaries(layout: &Layout) -> Result<(PathBuf, PathBuf)> {
         cargo()
             .current_dir(&layout.workspace)
             .args(["build", "--target", "x86_64-unknown-linux-gnu", "-p", "keydesk-guest-test", "--bin", "keydesk-guest-test"])
+            // The BLE half links libdbus, which has no static library: leave it out here.
+            .arg("--no-default-features")
             .env("RUSTFLAGS", "-C target-feature=+crt-static")
             .env("CARGO_TARGET_DIR", &guest_target),
         "building the static guest binary",
@@ -249,7 +251,7 @@ fn build_binaries(layout: &Layout) -> Result<(PathBuf, PathBuf)> {
 
 /// The shared libraries `binary` loads (and the loader), as resolved on this host with the
 /// unpacked libfido2 first in the search path.
-fn ldd_closure(binary: &Path, library_path: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn ldd_closure(binary: &Path, library_path: &Path) -> Result<Vec<PathBuf>> {
     let out = run(Command::new("ldd").arg(binary).env("LD_LIBRARY_PATH", library_path), &format!("ldd {}", binary.display()))?;
     let text = String::from_utf8_lossy(&out);
     let mut libraries = Vec::new();
@@ -267,7 +269,7 @@ fn ldd_closure(binary: &Path, library_path: &Path) -> Result<Vec<PathBuf>> {
     Ok(libraries)
 }
 
-fn copy(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn copy(from: &Path, to: &Path) -> Result<()> {
     if let Some(parent) = to.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
     }
@@ -350,7 +352,13 @@ fn kernel_command_line() -> String {
 }
 
 /// Boots the guest and collects its console until QEMU exits or [`BOOT_TIMEOUT`] passes.
-fn boot(vmlinux: &Path, initrd: &Path) -> Result<String> {
+pub(crate) fn boot(vmlinux: &Path, initrd: &Path) -> Result<String> {
+    boot_with(vmlinux, initrd, "")
+}
+
+/// As [`boot`], with `extra` appended to the kernel command line (its `KEY=VAL` words reach
+/// `/init` as environment variables).
+pub(crate) fn boot_with(vmlinux: &Path, initrd: &Path, extra: &str) -> Result<String> {
     let mut qemu = Command::new("qemu-system-x86_64")
         .args(["-accel", "tcg", "-M", "microvm", "-cpu", "qemu64,+rdrand", "-m", "512", "-nographic", "-no-reboot"])
         .arg("-kernel")
@@ -358,7 +366,7 @@ fn boot(vmlinux: &Path, initrd: &Path) -> Result<String> {
         .arg("-initrd")
         .arg(initrd)
         .arg("-append")
-        .arg(kernel_command_line())
+        .arg(format!("{} {extra}", kernel_command_line()).trim_end())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -13,6 +13,7 @@
 //! microvm) and requires a `PASS` line for every name in [`GUEST_TESTS`]: a test that did
 //! not run is a failure.
 
+pub mod ble_harness;
 pub mod harness;
 pub mod report;
 
@@ -39,4 +40,24 @@ pub const GUEST_TESTS: &[&str] = &[
     "ctap_hid_fido2_get_assertion",
     "ctap_hid_fido2_list_credentials",
     "bench_ceremony_vs_ping",
+];
+
+/// Every test the BLE guest must pass, in the order it runs them (binary `keydesk-guest-ble`,
+/// harness [`ble_harness`]).
+pub const BLE_GUEST_TESTS: &[&str] = &[
+    "ble_controllers_up",
+    "ble_peripheral_serves_fido_service",
+    "ours_ble_pairing_agent",
+    "ours_ble_scan_finds_key",
+    "ours_ble_refused_pairing_is_a_clear_error",
+    "ours_ble_pairs_just_works_and_selects_fido2",
+    "ours_ble_get_info",
+    "ours_ble_set_pin",
+    "ours_ble_make_credential",
+    "ours_ble_get_assertion",
+    "ours_ble_list_credentials",
+    "ours_ble_cancel_during_touch",
+    "ours_ble_touch_completes_waiting_request",
+    "bench_ble_ceremony_vs_round_trip",
+    "ours_ble_peripheral_vanishes_mid_operation",
 ];

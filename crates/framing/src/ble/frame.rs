@@ -141,8 +141,12 @@ impl ControlPointLen {
     pub const LARGEST: ControlPointLen = ControlPointLen(Self::MAX);
 
     /// A value in `MIN..=MAX`, else `None`.
-    pub fn new(len: u16) -> Option<Self> {
-        (Self::MIN..=Self::MAX).contains(&len).then_some(Self(len))
+    pub const fn new(len: u16) -> Option<Self> {
+        if len >= Self::MIN && len <= Self::MAX {
+            Some(Self(len))
+        } else {
+            None
+        }
     }
 
     /// Parses the characteristic value (2 bytes, big-endian).

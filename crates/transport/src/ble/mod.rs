@@ -1,5 +1,11 @@
-//! FIDO over BLE (CTAP 2.1 §11.4) through any GATT pipe: the btleplug shell (later) and the
-//! in-memory pipe to the virtual key both run this driver around `keydesk_framing::ble::BleHost`.
+//! FIDO over BLE (CTAP 2.1 §11.4) through any GATT pipe: the btleplug shell ([`central`], feature
+//! `ble`) and the in-memory pipe to the virtual key both run this driver around
+//! `keydesk_framing::ble::BleHost`.
+
+#[cfg(feature = "ble")]
+pub mod central;
+#[cfg(feature = "ble")]
+pub mod pairing;
 
 use crate::{Device, DeviceDescriptor, Message, TransportError, Watch};
 use keydesk_framing::ble::{BleCommand, BleEvent, BleHost, ControlPointLen};
@@ -25,13 +31,19 @@ pub trait GattPipe: Send {
 pub struct BleLink<P> {
     descriptor: DeviceDescriptor,
     pipe: P,
+    control_point_len: ControlPointLen,
     host: BleHost,
 }
 
 impl<P: GattPipe> BleLink<P> {
     pub fn new(descriptor: DeviceDescriptor, mut pipe: P) -> Result<Self, TransportError> {
         let control_point_len = pipe.control_point_len()?;
-        Ok(Self { descriptor, pipe, host: BleHost::new(control_point_len, MAX_RESPONSE) })
+        Ok(Self { descriptor, pipe, control_point_len, host: BleHost::new(control_point_len, MAX_RESPONSE) })
+    }
+
+    /// The GATT pipe underneath (e.g. to measure its raw round trip).
+    pub fn pipe_mut(&mut self) -> &mut P {
+        &mut self.pipe
     }
 }
 
@@ -42,6 +54,17 @@ impl<P: GattPipe> Device for BleLink<P> {
 
     /// CTAP2 and CTAP1 messages both travel as MSG over BLE (CTAP 2.1 §11.4.1).
     fn transact(&mut self, message: Message<'_>, watch: &mut dyn Watch) -> Result<Vec<u8>, TransportError> {
+        let result = self.exchange(message, watch);
+        if result.is_err() {
+            // A request abandoned on timeout or a broken frame must not block the next one.
+            self.host = BleHost::new(self.control_point_len, MAX_RESPONSE);
+        }
+        result
+    }
+}
+
+impl<P: GattPipe> BleLink<P> {
+    fn exchange(&mut self, message: Message<'_>, watch: &mut dyn Watch) -> Result<Vec<u8>, TransportError> {
         let (Message::Ctap2(payload) | Message::Ctap1(payload)) = message;
         self.host.send(BleCommand::Msg, payload).map_err(framing_error)?;
         let mut last_heard = Instant::now();

@@ -1,0 +1,75 @@
+//! makeCredential + getAssertion over BLE beside the raw round trip of one control-point write
+//! and its notification (a one-fragment PING, echoed by the key), measured in the same run on
+//! the same connection; the ratio is printed.
+
+use std::time::{Duration, Instant};
+
+use keydesk_ctap_client::UserVerification;
+use keydesk_framing::ble::{fragment_message, BleCommand, ControlPointLen, Reassembler};
+use keydesk_transport::ble::GattPipe;
+
+use crate::ceremonies::{registration, sign_in, BleClient, Ui};
+use crate::TestResult;
+
+const PINGS: usize = 50;
+const CEREMONIES: usize = 10;
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples.get(samples.len() / 2).copied().unwrap_or_default()
+}
+
+/// One write (an 8-byte PING in one fragment) and the notification echoing it.
+fn round_trips(pipe: &mut dyn GattPipe) -> Result<Duration, String> {
+    let mut samples = Vec::with_capacity(PINGS);
+    for i in 0..PINGS {
+        let payload = [i as u8; 8];
+        let fragments = fragment_message(BleCommand::Ping, &payload, ControlPointLen::MIN.into()).map_err(|e| e.to_string())?;
+        let [fragment] = fragments.as_slice() else { return Err("PING took more than one fragment".into()) };
+        let mut reassembler = Reassembler::new(64, 512);
+        let start = Instant::now();
+        pipe.write_control_point(fragment).map_err(|e| e.to_string())?;
+        let echoed = loop {
+            let notification = pipe.read_status(Duration::from_secs(2)).map_err(|e| e.to_string())?.ok_or("no PING echo within 2 s")?;
+            if let Some(message) = reassembler.push(&notification).map_err(|e| e.to_string())? {
+                break message;
+            }
+        };
+        samples.push(start.elapsed());
+        if echoed.cmd != BleCommand::Ping || echoed.payload != payload {
+            return Err(format!("PING answered {echoed:?}"));
+        }
+    }
+    Ok(median(samples))
+}
+
+fn ceremonies(client: &mut BleClient) -> Result<Duration, String> {
+    let mut samples = Vec::with_capacity(CEREMONIES);
+    for i in 0..CEREMONIES {
+        let mut ui = Ui::default();
+        let start = Instant::now();
+        let made = client
+            .make_credential(&registration(format!("bench{i}").as_bytes(), false, UserVerification::Discouraged), &mut ui)
+            .map_err(|e| e.to_string())?;
+        let id = made.authenticator_data().map_err(|e| e.to_string())?.attested_credential.map(|c| c.credential_id).ok_or("no credential")?;
+        client.get_assertion(&sign_in(id, UserVerification::Discouraged), &mut ui).map_err(|e| e.to_string())?;
+        samples.push(start.elapsed());
+    }
+    Ok(median(samples))
+}
+
+pub fn run(client: &mut BleClient) -> TestResult {
+    let round_trip = round_trips(client.device_mut().pipe_mut())?;
+    let ceremony = ceremonies(client)?;
+    let ratio = ceremony.as_secs_f64() / round_trip.as_secs_f64().max(1e-9);
+    println!(
+        "BENCH ble_write_notify_round_trip median {:.2} ms (n={PINGS}, one-fragment PING write + echo notification)",
+        round_trip.as_secs_f64() * 1e3
+    );
+    println!(
+        "BENCH ble_make_credential+get_assertion median {:.2} ms (n={CEREMONIES}, our host via btleplug, no PIN)",
+        ceremony.as_secs_f64() * 1e3
+    );
+    println!("BENCH ble_ratio ceremony/round_trip = {ratio:.1}");
+    Ok(())
+}
