@@ -25,6 +25,14 @@
 //! and (2r)/(3r), the same ceremony when the key regenerated its key-agreement key just before
 //! it (its power-up state, CTAP 2.1 §6.5.5.1), where the host must compute one ECDH again.
 //!
+//! Each iteration runs (2), then (3) and (3b) in alternating order, so drift on a shared machine
+//! hits all alike and neither floor always follows the ceremony; the ratio of the medians
+//! decides, and the per-iteration ratios are printed too.
+//!
+//! To show where our stack's time goes, the card also timestamps every command and answer: the
+//! time from one answer to the next command is the host side of that round trip (pcscd both
+//! ways plus, in (2), our code; in (3), a bare loop), printed per APDU for (2) and (3).
+//!
 //! The goal is "(2) / (3) <= 1.2". The client keeps one platform key-agreement key pair per
 //! connection (CTAP 2.1 §6.5.4 `initialize()`: once per series of transactions) and computes
 //! the ECDH again only when the key's getKeyAgreement answer changed; getKeyAgreement itself is
@@ -73,12 +81,21 @@ fn main() -> BenchResult<()> {
         return Ok(());
     }
     println!("nfc_stack: makeCredential + getAssertion with PIN (fresh token for each), ES256, discoverable");
+    println!("machine load at start: {}", load_average());
 
     let memory = bench_in_memory()?;
     let through_pcscd = bench_through_pcscd()?;
     let ecdh = bench_host_key_agreement()?;
     report(&memory, &through_pcscd, &ecdh);
+    println!("machine load at end: {} (timings on a shared machine vary with it)", load_average());
     Ok(())
+}
+
+/// The 1, 5 and 15 minute load averages (Linux), to judge how busy the machine was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// The front end of a sign-up + sign-in: types the fixed PIN whenever asked.
@@ -118,7 +135,9 @@ fn ceremony<D: Device>(client: &mut Client<D>) -> BenchResult<()> {
     let made_uv = created.authenticator_data()?.flags.user_verified();
     let asserted_uv = assertion.response.auth_data.get(32).is_some_and(|flags| flags & 0x04 != 0);
     if !made_uv || !asserted_uv || ui.pin_requests != 2 {
-        return Err(format!("ceremony not PIN-verified (uv {made_uv}/{asserted_uv}, {} PIN prompts)", ui.pin_requests).into());
+        return Err(
+            format!("ceremony not PIN-verified (uv {made_uv}/{asserted_uv}, {} PIN prompts)", ui.pin_requests).into()
+        );
     }
     Ok(())
 }
@@ -220,11 +239,17 @@ struct BenchCard {
     route: Route,
     /// What the key received (and answered) that the twin has not received yet, in order.
     recording: Vec<Exchange>,
+    /// What the twin received through pcscd and answered: kept only so that the card does the
+    /// same work behind both routes (the host compares the answers).
+    twin_log: Vec<Exchange>,
     /// Computing time of the key (route Key) and of the twin (route Twin) since last cleared.
     key_time: Duration,
     twin_time: Duration,
     /// Responses of the twin that differed from the key's while it caught up in process.
     divergences: usize,
+    /// When each command reached the key (or twin) and when its answer left, since last
+    /// cleared: the gaps between an answer and the next command are the host's side.
+    timeline: Vec<(Instant, Instant)>,
     epoch: Instant,
 }
 
@@ -235,9 +260,11 @@ impl BenchCard {
             twin: VirtualKeyCard::new(new_key()),
             route: Route::Key,
             recording: Vec::new(),
+            twin_log: Vec::new(),
             key_time: Duration::ZERO,
             twin_time: Duration::ZERO,
             divergences: 0,
+            timeline: Vec::new(),
             epoch: Instant::now(),
         }
     }
@@ -282,6 +309,7 @@ impl Card for BenchCard {
                 let t = Instant::now();
                 let response = self.key.transmit(command_apdu);
                 let key_time = t.elapsed();
+                self.timeline.push((t, Instant::now()));
                 self.key_time += key_time;
                 self.recording.push(Exchange { command: command_apdu.to_vec(), response: response.clone(), key_time });
                 response
@@ -289,7 +317,14 @@ impl Card for BenchCard {
             Route::Twin => {
                 let t = Instant::now();
                 let response = self.twin.transmit(command_apdu);
-                self.twin_time += t.elapsed();
+                let twin_time = t.elapsed();
+                self.timeline.push((t, Instant::now()));
+                self.twin_time += twin_time;
+                self.twin_log.push(Exchange {
+                    command: command_apdu.to_vec(),
+                    response: response.clone(),
+                    key_time: twin_time,
+                });
                 response
             }
             Route::Replay(replay) => replay.transmit(command_apdu),
@@ -308,11 +343,13 @@ struct Series {
     ceremony: Samples,
     floor: Samples,
     no_compute_floor: Samples,
-    /// CPU time of the client's thread (Linux schedstat) during (2) and during (3).
-    client_cpu: Samples,
-    floor_client_cpu: Samples,
     key_compute: Samples,
     twin_compute: Samples,
+    /// (2)/(3) of each iteration.
+    ratios: Vec<f64>,
+    /// Per position in the APDU sequence: the host-side gap before that APDU in (2) and (3).
+    ceremony_gaps: Vec<Samples>,
+    floor_gaps: Vec<Samples>,
 }
 
 /// Exchanges the twin answered exactly as the key had, of all it was sent raw.
@@ -371,7 +408,9 @@ fn bench_through_pcscd() -> BenchResult<PcscdRun> {
     let mut iteration = 0;
     while iteration < WARMUP + PCSC_ITERATIONS && start.elapsed() < PCSC_BUDGET {
         let regenerate = iteration % 2 == 1;
-        let measured = match measure_once(&mut client, &raw, &mut buffer, &card, regenerate, &mut run.twin) {
+        let twin_first = iteration % 4 < 2;
+        let measured = match measure_once(&mut client, &raw, &mut buffer, &card, regenerate, twin_first, &mut run.twin)
+        {
             Ok(measured) => measured,
             Err(error) => {
                 // pcscd is machine-wide: another client's connect/disconnect (the `pcsc` crate
@@ -393,11 +432,12 @@ fn bench_through_pcscd() -> BenchResult<PcscdRun> {
             let series = if regenerate { &mut run.regenerated } else { &mut run.steady };
             series.ceremony.push(measured.ceremony);
             series.floor.push(measured.floor);
+            series.ratios.push(measured.ceremony.as_secs_f64() / measured.floor.as_secs_f64().max(f64::MIN_POSITIVE));
             series.no_compute_floor.push(measured.no_compute_floor);
-            series.client_cpu.push(measured.ceremony_cpu);
-            series.floor_client_cpu.push(measured.floor_cpu);
             series.key_compute.push(measured.key_time);
             series.twin_compute.push(measured.twin_time);
+            push_per_position(&mut series.ceremony_gaps, &measured.ceremony_gaps);
+            push_per_position(&mut series.floor_gaps, &measured.floor_gaps);
             run.replay_mismatches += measured.replay_mismatches;
             run.apdus = exchanges.len();
             run.command_bytes = exchanges.iter().map(|e| e.command.len()).sum();
@@ -410,18 +450,26 @@ fn bench_through_pcscd() -> BenchResult<PcscdRun> {
     Ok(run)
 }
 
+fn push_per_position(samples: &mut Vec<Samples>, values: &[Duration]) {
+    samples.resize_with(values.len().max(samples.len()), Samples::default);
+    for (s, v) in samples.iter_mut().zip(values) {
+        s.push(*v);
+    }
+}
+
 /// One iteration's measurements.
 #[derive(Debug)]
 struct Iteration {
     exchanges: Vec<Exchange>,
     ceremony: Duration,
-    ceremony_cpu: Duration,
     key_time: Duration,
     floor: Duration,
-    floor_cpu: Duration,
     twin_time: Duration,
     no_compute_floor: Duration,
     replay_mismatches: usize,
+    /// Host-side gaps between consecutive APDUs, seen from the card, in (2) and in (3).
+    ceremony_gaps: Vec<Duration>,
+    floor_gaps: Vec<Duration>,
 }
 
 /// (2) the ceremony through pcscd, recorded at the key; then (3) the same commands raw to the
@@ -432,6 +480,7 @@ fn measure_once(
     buffer: &mut [u8],
     card: &Mutex<BenchCard>,
     regenerate: bool,
+    twin_first: bool,
     twin: &mut TwinCheck,
 ) -> BenchResult<Iteration> {
     {
@@ -444,87 +493,137 @@ fn measure_once(
             return Err("the twin diverged from the key while catching up".into());
         }
         card.key_time = Duration::ZERO;
-        card.twin_time = Duration::ZERO;
+        card.timeline.clear();
     }
-    let cpu = thread_cpu_time();
     let t = Instant::now();
     ceremony(client)?;
     let ceremony = t.elapsed();
-    let ceremony_cpu = thread_cpu_time().saturating_sub(cpu);
-    let (exchanges, key_time) = {
+    let (exchanges, key_time, ceremony_timeline) = {
         let mut card = lock(card);
-        (std::mem::take(&mut card.recording), card.key_time)
+        (std::mem::take(&mut card.recording), card.key_time, std::mem::take(&mut card.timeline))
     };
 
-    // (3): the twin owes exactly these commands; afterwards it is in the key's state again.
-    lock(card).route = Route::Twin;
-    let cpu = thread_cpu_time();
+    // The floors in either order, alternately, so that neither always runs right after (2).
+    let (floor, no_compute) = if twin_first {
+        let floor = twin_floor(raw, buffer, card, &exchanges, twin)?;
+        (floor, no_compute_floor(raw, buffer, card, &exchanges)?)
+    } else {
+        let no_compute = no_compute_floor(raw, buffer, card, &exchanges)?;
+        (twin_floor(raw, buffer, card, &exchanges, twin)?, no_compute)
+    };
+    Ok(Iteration {
+        ceremony,
+        key_time,
+        floor: floor.elapsed,
+        twin_time: floor.twin_time,
+        no_compute_floor: no_compute.elapsed,
+        replay_mismatches: no_compute.mismatches,
+        ceremony_gaps: host_gaps(&ceremony_timeline),
+        floor_gaps: host_gaps(&floor.timeline),
+        exchanges,
+    })
+}
+
+/// Floor (3) of one ceremony.
+struct TwinFloor {
+    elapsed: Duration,
+    twin_time: Duration,
+    timeline: Vec<(Instant, Instant)>,
+}
+
+/// (3): the twin owes exactly these commands; afterwards it is in the key's state again. Its
+/// answers must equal the key's, byte for byte.
+fn twin_floor(
+    raw: &pcsc::Card,
+    buffer: &mut [u8],
+    card: &Mutex<BenchCard>,
+    exchanges: &[Exchange],
+    twin: &mut TwinCheck,
+) -> BenchResult<TwinFloor> {
+    {
+        let mut card = lock(card);
+        card.route = Route::Twin;
+        card.twin_time = Duration::ZERO;
+        card.timeline.clear();
+    }
     let t = Instant::now();
     let mut different = 0;
-    for exchange in &exchanges {
+    let mut outcome = Ok(());
+    for exchange in exchanges {
         twin.replayed += 1;
         match raw.transmit(&exchange.command, buffer) {
             Ok(response) if response == exchange.response.as_slice() => twin.identical += 1,
             Ok(_) => different += 1,
-            Err(error) => {
-                lock(card).route = Route::Key;
-                return Err(error.into());
-            }
-        }
-    }
-    let floor = t.elapsed();
-    let floor_cpu = thread_cpu_time().saturating_sub(cpu);
-    let twin_time = {
-        let mut card = lock(card);
-        card.route = Route::Key;
-        card.twin_time
-    };
-    if different > 0 {
-        return Err(format!("the twin answered {different} of {} commands differently from the key", exchanges.len()).into());
-    }
-
-    // (3b): the recorded answers, instantly.
-    lock(card).route = Route::Replay(ReplayCard { exchanges: exchanges.clone(), ..ReplayCard::default() });
-    let t = Instant::now();
-    let mut replay_mismatches = 0;
-    let mut outcome = Ok(());
-    for exchange in &exchanges {
-        match raw.transmit(&exchange.command, buffer) {
-            Ok(response) if response == exchange.response.as_slice() => {}
-            Ok(_) => replay_mismatches += 1,
             Err(error) => {
                 outcome = Err(error);
                 break;
             }
         }
     }
-    let no_compute_floor = t.elapsed();
+    let elapsed = t.elapsed();
+    let (twin_time, timeline) = {
+        let mut card = lock(card);
+        card.route = Route::Key;
+        // The twin's log only evened out the card's work with route Key; the host compared.
+        card.twin_log.clear();
+        (card.twin_time, std::mem::take(&mut card.timeline))
+    };
+    outcome?;
+    if different > 0 {
+        return Err(
+            format!("the twin answered {different} of {} commands differently from the key", exchanges.len()).into()
+        );
+    }
+    Ok(TwinFloor { elapsed, twin_time, timeline })
+}
+
+/// Floor (3b) of one ceremony.
+struct NoComputeFloor {
+    elapsed: Duration,
+    mismatches: usize,
+}
+
+/// (3b): the recorded answers, instantly.
+fn no_compute_floor(
+    raw: &pcsc::Card,
+    buffer: &mut [u8],
+    card: &Mutex<BenchCard>,
+    exchanges: &[Exchange],
+) -> BenchResult<NoComputeFloor> {
+    lock(card).route = Route::Replay(ReplayCard { exchanges: exchanges.to_vec(), ..ReplayCard::default() });
+    let t = Instant::now();
+    let mut mismatches = 0;
+    let mut outcome = Ok(());
+    for exchange in exchanges {
+        match raw.transmit(&exchange.command, buffer) {
+            Ok(response) if response == exchange.response.as_slice() => {}
+            Ok(_) => mismatches += 1,
+            Err(error) => {
+                outcome = Err(error);
+                break;
+            }
+        }
+    }
+    let elapsed = t.elapsed();
     let replay = std::mem::replace(&mut lock(card).route, Route::Key);
     outcome?;
     // The replay walked the whole recording, so it ends where it began.
-    replay_mismatches += match replay {
+    mismatches += match replay {
         Route::Replay(r) => r.mismatches + usize::from(r.next != 0),
         _ => 1,
     };
-    Ok(Iteration {
-        exchanges,
-        ceremony,
-        ceremony_cpu,
-        key_time,
-        floor,
-        floor_cpu,
-        twin_time,
-        no_compute_floor,
-        replay_mismatches,
-    })
+    Ok(NoComputeFloor { elapsed, mismatches })
 }
 
-/// CPU time this thread has run, from `/proc/thread-self/schedstat` (Linux; zero elsewhere).
-fn thread_cpu_time() -> Duration {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|text| text.split_whitespace().next()?.parse().ok())
-        .map_or(Duration::ZERO, Duration::from_nanos)
+/// The time from each answer leaving the card to the next command reaching it.
+fn host_gaps(timeline: &[(Instant, Instant)]) -> Vec<Duration> {
+    timeline
+        .windows(2)
+        .map(|w| match w {
+            [(_, answered), (next, _)] => next.saturating_duration_since(*answered),
+            _ => Duration::ZERO,
+        })
+        .collect()
 }
 
 fn wait_for_reader() -> BenchResult<()> {
@@ -582,8 +681,24 @@ impl Samples {
         self.quantile_us(0.5)
     }
     fn line(&self, label: &str) -> String {
-        format!("{label:<66} median {:>9.1} us   p90 {:>9.1} us   (n={})", self.median_us(), self.quantile_us(0.9), self.len())
+        format!(
+            "{label:<66} median {:>9.1} us   p90 {:>9.1} us   (n={})",
+            self.median_us(),
+            self.quantile_us(0.9),
+            self.len()
+        )
     }
+}
+
+/// Median and p10/p90 of per-iteration ratios.
+fn ratio_quantiles(ratios: &[f64]) -> String {
+    let mut sorted = ratios.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let rank = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len().max(1));
+        sorted.get(rank - 1).copied().unwrap_or(f64::NAN)
+    };
+    format!("median {:.2}, p10 {:.2}, p90 {:.2}", at(0.5), at(0.1), at(0.9))
 }
 
 fn verdict(ratio: f64) -> &'static str {
@@ -607,7 +722,13 @@ fn report(memory: &Samples, run: &PcscdRun, host: &HostKeyAgreement) {
         "     {} APDU round trips per ceremony, {} B commands, {} B responses; twin answers identical to the \
          key's, byte for byte: {} of {}; instant replay mismatches: {}; iterations discarded (card reset by \
          another PC/SC client, or twin diverged): {}",
-        run.apdus, run.command_bytes, run.response_bytes, run.twin.identical, run.twin.replayed, run.replay_mismatches, run.disturbed
+        run.apdus,
+        run.command_bytes,
+        run.response_bytes,
+        run.twin.identical,
+        run.twin.replayed,
+        run.replay_mismatches,
+        run.disturbed
     );
 
     let (two, three) = (steady.ceremony.median_us(), steady.floor.median_us());
@@ -618,12 +739,21 @@ fn report(memory: &Samples, run: &PcscdRun, host: &HostKeyAgreement) {
         "goal: \"our NFC stack adds at most 20% over that raw transport floor\": (2)/(3) = {ratio:.2} (goal <= {GOAL_RATIO}) -> {}",
         verdict(ratio)
     );
-    let (cpu_two, cpu_three) = (steady.client_cpu.median_us(), steady.floor_client_cpu.median_us());
+    println!("      per iteration, (2)/(3) of the same ceremony: {}", ratio_quantiles(&steady.ratios));
+    println!("      host side between APDUs, seen from the card: median time from an answer to the next command, before APDU n, in (2) | in (3) [us]:");
+    let gaps: Vec<String> = steady
+        .ceremony_gaps
+        .iter()
+        .zip(&steady.floor_gaps)
+        .enumerate()
+        .map(|(i, (c, f))| format!("{}: {:.0}|{:.0}", i + 2, c.median_us(), f.median_us()))
+        .collect();
+    println!("        {}", gaps.join("  "));
+    let sum = |v: &[Samples]| v.iter().map(Samples::median_us).sum::<f64>();
     println!(
-        "      client thread on CPU: {cpu_two:.1} us in (2), {cpu_three:.1} us in (3): {:.1} us of CPU work of our host \
-         (CTAP client, PIN protocol AES/HMAC/SHA-256, CBOR, framing, pcsc shell) against (2)-(3) = {:.1} us",
-        cpu_two - cpu_three,
-        two - three
+        "        sum of median gaps: {:.1} us in (2), {:.1} us in (3)",
+        sum(&steady.ceremony_gaps),
+        sum(&steady.floor_gaps)
     );
     println!(
         "      for comparison, against the no-compute floor (3b), which lacks the key's {:.1} us of computing: (2)/(3b) = {:.2}",
@@ -636,6 +766,7 @@ fn report(memory: &Samples, run: &PcscdRun, host: &HostKeyAgreement) {
     println!("{}", regenerated.floor.line("(3r) raw floor of (2r), twin key regenerated alike"));
     let (two_r, three_r) = (regenerated.ceremony.median_us(), regenerated.floor.median_us());
     let ratio_r = two_r / three_r;
+    println!("      per iteration, (2r)/(3r) of the same ceremony: {}", ratio_quantiles(&regenerated.ratios));
     println!(
         "      (2r)/(3r) = {ratio_r:.2} (goal <= {GOAL_RATIO}) -> {}: here the host computes one ECDH for the key's new key-agreement key",
         verdict(ratio_r)
