@@ -1,10 +1,13 @@
 //! WebAuthn ceremony state between `start` and `finish`, kept in the database
 //! (serialized webauthn-rs state) so the finish may reach another instance.
-//! Each ceremony is consumed once: `take` deletes it.
+//! Each ceremony is consumed once: `take` deletes it; an assertion's finish
+//! reads it with `peek` and deletes it with `consume` in the transaction that
+//! records the outcome (or with `discard` when it fails).
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sqlx::{AnyPool, Row};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -65,9 +68,6 @@ pub async fn take<T: DeserializeOwned>(
     user_id: Option<Uuid>,
     now: i64,
 ) -> Result<(T, Option<Uuid>), ApiError> {
-    let unknown = || {
-        ApiError::bad_request("unknown_ceremony", "unknown, expired or already used ceremony ID")
-    };
     if !crate::secrets::is_plain_id(id) {
         return Err(unknown());
     }
@@ -77,6 +77,56 @@ pub async fn take<T: DeserializeOwned>(
         .fetch_optional(db)
         .await?
         .ok_or_else(unknown)?;
+    check(&row, kind, user_id, now)
+}
+
+/// Read the ceremony `id` of `kind` (and, when given, of `user_id`) without consuming it;
+/// the same refusals as [`take`]. The caller must [`consume`] or [`discard`] it.
+pub async fn peek<T: DeserializeOwned>(
+    db: &AnyPool,
+    id: &str,
+    kind: Kind,
+    user_id: Option<Uuid>,
+    now: i64,
+) -> Result<(T, Option<Uuid>), ApiError> {
+    if !crate::secrets::is_plain_id(id) {
+        return Err(unknown());
+    }
+    let row = sqlx::query("SELECT kind, user_id, state, expires_at FROM ceremonies WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(unknown)?;
+    check(&row, kind, user_id, now)
+}
+
+/// Consume the ceremony `id` within the caller's transaction: whichever request deletes the
+/// row owns the ceremony; the others get 400 `unknown_ceremony` (and roll back).
+pub async fn consume(tx: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+    let deleted = sqlx::query("DELETE FROM ceremonies WHERE id = $1").bind(id).execute(tx).await?;
+    if deleted.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(unknown())
+    }
+}
+
+/// Drop the ceremony `id` after a failed finish: it cannot be tried again.
+pub async fn discard(db: &AnyPool, id: &str) -> Result<(), ApiError> {
+    sqlx::query("DELETE FROM ceremonies WHERE id = $1").bind(id).execute(db).await?;
+    Ok(())
+}
+
+fn unknown() -> ApiError {
+    ApiError::bad_request("unknown_ceremony", "unknown, expired or already used ceremony ID")
+}
+
+fn check<T: DeserializeOwned>(
+    row: &AnyRow,
+    kind: Kind,
+    user_id: Option<Uuid>,
+    now: i64,
+) -> Result<(T, Option<Uuid>), ApiError> {
     let stored_kind: String = row.try_get("kind")?;
     let stored_user: Option<String> = row.try_get("user_id")?;
     let expires_at: i64 = row.try_get("expires_at")?;

@@ -145,9 +145,9 @@ pub async fn start_authentication(
     }
 }
 
-/// Verify an assertion; updates the counter and last-use time, and flags
-/// a signature-counter regression (WebAuthn L3 §7.2 step 22) before refusing it.
-/// `expected_user`, when given, must own the passkey.
+/// Verify an assertion, commit its outcome: the ceremony consumed, the passkey's counter and
+/// last-use time stored; a signature-counter regression (WebAuthn L3 §7.2 step 22) is
+/// flagged before refusing it. `expected_user`, when given, must own the passkey.
 pub async fn finish_authentication(
     app: &AppState,
     kind: Kind,
@@ -155,16 +155,101 @@ pub async fn finish_authentication(
     expected_user: Option<Uuid>,
     response: &PublicKeyCredential,
 ) -> Result<Asserted, ApiError> {
+    let verified = verify_assertion(app, kind, ceremony_id, expected_user, response).await?;
+    let mut tx = crate::db::begin_write(&app.db).await?;
+    let asserted = record_assertion(&mut tx, &verified, app.now()).await?;
+    tx.commit().await?;
+    Ok(asserted)
+}
+
+/// A verified assertion whose outcome is not stored yet (see [`record_assertion`]).
+#[derive(Debug)]
+pub struct VerifiedAssertion {
+    ceremony_id: String,
+    asserted: Asserted,
+    credential: Passkey,
+}
+
+impl VerifiedAssertion {
+    /// Whose passkey it was.
+    pub fn user_id(&self) -> Uuid {
+        self.asserted.user_id
+    }
+}
+
+/// Verify an assertion without writing anything when it holds. When it does not, the
+/// ceremony is dropped (it cannot be retried) and a counter regression is flagged.
+pub async fn verify_assertion(
+    app: &AppState,
+    kind: Kind,
+    ceremony_id: &str,
+    expected_user: Option<Uuid>,
+    response: &PublicKeyCredential,
+) -> Result<VerifiedAssertion, ApiError> {
     let (ceremony, ceremony_user): (AuthCeremony, _) =
-        ceremonies::take(&app.db, ceremony_id, kind, expected_user, app.now()).await?;
+        ceremonies::peek(&app.db, ceremony_id, kind, expected_user, app.now()).await?;
+    match verify_against(app, ceremony, ceremony_user.or(expected_user), response).await {
+        Ok((asserted, credential)) => {
+            Ok(VerifiedAssertion { ceremony_id: ceremony_id.to_owned(), asserted, credential })
+        }
+        Err(Failed::CounterRegression(passkey_id)) => {
+            // Flagged by the request that consumes the ceremony, so one ceremony flags once.
+            let mut tx = crate::db::begin_write(&app.db).await?;
+            ceremonies::consume(&mut tx, ceremony_id).await?;
+            passkeys::record_counter_regression(&mut *tx, &passkey_id, app.now()).await?;
+            tx.commit().await?;
+            Err(ApiError::unauthorized(
+                "passkey_counter_regression",
+                "the passkey's signature counter went backwards (it may have been cloned); \
+                 the attempt was refused and flagged on the passkey",
+            ))
+        }
+        Err(Failed::Refused(e)) => {
+            ceremonies::discard(&app.db, ceremony_id).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Why [`verify_against`] did not verify.
+enum Failed {
+    /// The counter of passkey (base64url ID) went backwards.
+    CounterRegression(String),
+    Refused(ApiError),
+}
+
+impl From<ApiError> for Failed {
+    fn from(e: ApiError) -> Self {
+        Failed::Refused(e)
+    }
+}
+
+/// Store a verified assertion's outcome in the caller's write transaction: the ceremony
+/// consumed (400 `unknown_ceremony` when another request consumed it first), the passkey's
+/// new counter and last-use time. The caller adds its own writes (the session) and commits:
+/// one durable commit per finish.
+pub async fn record_assertion(
+    tx: &mut sqlx::AnyConnection,
+    verified: &VerifiedAssertion,
+    now: i64,
+) -> Result<Asserted, ApiError> {
+    ceremonies::consume(&mut *tx, &verified.ceremony_id).await?;
+    passkeys::record_use(&mut *tx, &verified.asserted.passkey_id, &verified.credential, now).await?;
+    Ok(verified.asserted.clone())
+}
+
+async fn verify_against(
+    app: &AppState,
+    ceremony: AuthCeremony,
+    owner: Option<Uuid>,
+    response: &PublicKeyCredential,
+) -> Result<(Asserted, Passkey), Failed> {
     let passkey_id = passkeys::encode_id(response.get_credential_id());
     let unknown =
         || ApiError::unauthorized("unknown_passkey", "this passkey is not registered here");
     let stored = passkeys::find(&app.db, &passkey_id).await?.ok_or_else(unknown)?;
-    if let Some(owner) = ceremony_user.or(expected_user) {
-        if stored.user_id != owner {
-            return Err(unknown());
-        }
+    if owner.is_some_and(|owner| stored.user_id != owner) {
+        return Err(unknown().into());
     }
     if let AuthState::Discoverable(_) = &ceremony.state {
         // §7.2 step 6: without a user named up front, the user handle names the owner.
@@ -173,7 +258,7 @@ pub async fn finish_authentication(
             .identify_discoverable_authentication(response)
             .map_err(webauthn_error)?;
         if handle != stored.user_id {
-            return Err(unknown());
+            return Err(unknown().into());
         }
     }
     let verified = if assertion::es256_point(&stored.credential).is_some() {
@@ -187,25 +272,14 @@ pub async fn finish_authentication(
     } else {
         verify_with_webauthn_rs(app, ceremony.state, response, &stored.credential)
     };
-    let credential = match verified {
-        Ok(credential) => credential,
-        Err(Refused::CounterRegression) => {
-            passkeys::record_counter_regression(&app.db, &passkey_id, app.now()).await?;
-            return Err(ApiError::unauthorized(
-                "passkey_counter_regression",
-                "the passkey's signature counter went backwards (it may have been cloned); \
-                 the attempt was refused and flagged on the passkey",
-            ));
-        }
-        Err(Refused::Invalid(reason)) => {
-            return Err(ApiError::bad_request(
-                "webauthn_verification_failed",
-                format!("WebAuthn verification failed: {reason}"),
-            ))
-        }
-    };
-    passkeys::record_use(&app.db, &passkey_id, &credential, app.now()).await?;
-    Ok(Asserted { user_id: stored.user_id, passkey_id })
+    match verified {
+        Ok(credential) => Ok((Asserted { user_id: stored.user_id, passkey_id }, credential)),
+        Err(Refused::CounterRegression) => Err(Failed::CounterRegression(passkey_id)),
+        Err(Refused::Invalid(reason)) => Err(Failed::Refused(ApiError::bad_request(
+            "webauthn_verification_failed",
+            format!("WebAuthn verification failed: {reason}"),
+        ))),
+    }
 }
 
 /// Why an assertion was refused.

@@ -254,7 +254,7 @@ pub async fn delete(db: &AnyPool, user_id: Uuid, id: &str) -> Result<(), ApiErro
 
 /// Record a successful use: new credential state (counter) and last-use time.
 pub async fn record_use(
-    db: &AnyPool,
+    db: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: &str,
     credential: &Passkey,
     now: i64,
@@ -270,7 +270,11 @@ pub async fn record_use(
 }
 
 /// Flag a signature-counter regression on passkey `id`.
-pub async fn record_counter_regression(db: &AnyPool, id: &str, now: i64) -> Result<(), ApiError> {
+pub async fn record_counter_regression(
+    db: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: &str,
+    now: i64,
+) -> Result<(), ApiError> {
     tracing::warn!(passkey = id, "signature counter regression: the passkey may be cloned");
     sqlx::query(
         "UPDATE passkeys SET counter_regressions = counter_regressions + 1, \

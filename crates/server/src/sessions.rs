@@ -52,7 +52,7 @@ pub async fn create(
 /// Like [`create`], with the session counting as freshly verified until `step_up_until`
 /// (one write: a logon by passkey is itself a fresh verification).
 pub async fn create_verified(
-    db: &AnyPool,
+    db: impl sqlx::Executor<'_, Database = sqlx::Any>,
     user_id: Uuid,
     stage: Stage,
     now: i64,

@@ -38,6 +38,7 @@ on_every_backend!(
     passkey_second_factor_updates_last_use,
     passkey_only_logon_and_admin_switch,
     counter_regression_is_flagged,
+    a_passkey_ceremony_finishes_once,
     sensitive_operations_need_fresh_verification,
     email_binding_codes_and_per_address_limit,
     email_code_expiry_and_attempt_limit,
@@ -337,6 +338,36 @@ async fn counter_regression_is_flagged(backend: Backend) {
     assert_eq!(s.client().logon_passkey(&mut key, Some("hank")).await.0, StatusCode::OK);
     let (_, list) = c.get("/api/me/passkeys").await;
     assert_eq!(list["passkeys"][0]["counter_regressions"], 1);
+}
+
+async fn a_passkey_ceremony_finishes_once(backend: Backend) {
+    let s = TestServer::start(backend).await;
+    let second = s.another_instance().await;
+    let c = s.user_session("otto").await;
+    let (mut key, _) = MemoryKey::new_in_memory("otto", ORIGIN);
+    assert_eq!(c.register_passkey(&mut key, "Key").await.0, StatusCode::CREATED);
+    for round in 0..3 {
+        // Two genuine assertions for one ceremony, finished at once on two instances.
+        let (_, started) = s.client().post("/api/logon/passkey/start", json!({"username": "otto"})).await;
+        let finishes: Vec<_> = [s.base.clone(), second.clone()]
+            .into_iter()
+            .map(|base| {
+                let credential = key.assert(&started["options"]).expect("our client signs");
+                let body = json!({"ceremony_id": started["ceremony_id"], "credential": credential});
+                let client = s.client().on(&base);
+                tokio::spawn(async move { client.post("/api/logon/passkey/finish", body).await })
+            })
+            .collect();
+        let mut sessions = 0;
+        for finish in finishes {
+            let (status, body) = finish.await.unwrap();
+            match status {
+                StatusCode::OK => sessions += 1,
+                _ => assert_error(&(status, body), StatusCode::BAD_REQUEST, "unknown_ceremony"),
+            }
+        }
+        assert_eq!(sessions, 1, "round {round}: exactly one logon per ceremony");
+    }
 }
 
 async fn sensitive_operations_need_fresh_verification(backend: Backend) {

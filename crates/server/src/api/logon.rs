@@ -168,16 +168,21 @@ pub(super) async fn passkey_finish(
     ApiJson(req): ApiJson<AssertionFinish>,
 ) -> ApiResult<Response> {
     require_passkey_logon_allowed(&app).await?;
-    let asserted =
-        ceremony::finish_authentication(&app, Kind::LogonPasskey, &req.ceremony_id, None, &req.credential).await?;
-    let user = users::find_by_id(&app.db, asserted.user_id)
+    let verified =
+        ceremony::verify_assertion(&app, Kind::LogonPasskey, &req.ceremony_id, None, &req.credential).await?;
+    let user = users::find_by_id(&app.db, verified.user_id())
         .await?
         .ok_or_else(|| ApiError::unauthorized("unknown_passkey", "this passkey's account no longer exists"))?;
     let p = &app.config.policy;
     let now = app.now();
-    // A user-verifying passkey is itself multi-factor, so it also counts as fresh.
-    let token = sessions::create_verified(&app.db, user.id, Stage::Active, now, p.session_lifetime, now + p.step_up_window)
-        .await?;
+    // One commit: the ceremony consumed, the passkey's counter and last use, the session,
+    // which counts as freshly verified (a user-verifying passkey is itself multi-factor).
+    let mut tx = crate::db::begin_write(&app.db).await?;
+    ceremony::record_assertion(&mut tx, &verified, now).await?;
+    let token =
+        sessions::create_verified(&mut *tx, user.id, Stage::Active, now, p.session_lifetime, now + p.step_up_window)
+            .await?;
+    tx.commit().await?;
     // The bound second factors, without asking the database: a passkey was just used.
     let mut methods = Vec::new();
     if user.totp_secret.is_some() {
