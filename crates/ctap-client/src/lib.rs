@@ -49,6 +49,11 @@
 //!   reset_guide() -> manage::ResetGuide; reset(ui) right after the key was replugged
 //! ```
 //!
+//! PIN/UV key agreement (CTAP 2.1 §6.5.4-§6.5.7): a client keeps one platform key-agreement
+//! key pair for its lifetime (one series of transactions with one key), asks the key for its
+//! current key-agreement key (getKeyAgreement) before every pinUvAuthToken, PIN change or
+//! hmac-secret, and computes the ECDH again only when that key changed.
+//!
 //! Errors: [`Error`]'s Display says what to do next; [`Error::code`] and
 //! [`Error::to_report`] give a stable code and a serializable [`ErrorReport`] for `--json`.
 //!
