@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use keydesk_ctap::commands::GetInfoResponse;
+use keydesk_ctap::message::CommandResponse as _;
 use keydesk_transport::{Device, DeviceDescriptor, DeviceId, Message, TransportError, TransportKind, Watch};
 use keydesk_virtual_key::persist::AtomicFile;
 use keydesk_virtual_key::{AttestationMode, Authenticator, Config, KeyRng, PresencePolicy, Reply};
@@ -279,6 +281,7 @@ impl Device for PlatformAuthenticator {
         };
         let now = self.epoch.elapsed();
         let response = match self.key.handle(request, now) {
+            Reply::Response(bytes) if request == [GET_INFO] => as_platform_device(bytes),
             Reply::Response(bytes) => bytes,
             // Presence is granted by configuration, so nothing waits; were it ever to, cancel
             // (CTAP2_ERR_KEEPALIVE_CANCEL) rather than hang the caller.
@@ -286,5 +289,21 @@ impl Device for PlatformAuthenticator {
         };
         self.save_changes()?;
         Ok(response)
+    }
+}
+
+/// authenticatorGetInfo's command byte (CTAP 2.1 §6.4).
+const GET_INFO: u8 = 0x04;
+
+/// Sets getInfo's "plat" option (CTAP 2.1 §6.4: "the device is attached to the client and
+/// therefore can't be removed and used on another client"), which the engine, written as a
+/// roaming key, always reports false. Any other answer passes unchanged.
+fn as_platform_device(response: Vec<u8>) -> Vec<u8> {
+    match GetInfoResponse::decode(&response) {
+        Ok(mut info) => {
+            info.options.get_or_insert_with(Default::default).insert("plat".to_owned(), true);
+            info.encode()
+        }
+        Err(_) => response,
     }
 }

@@ -207,6 +207,8 @@ fn it_presents_itself_as_this_computer() {
     assert_eq!(info.aaguid, AAGUID);
     assert_ne!(info.aaguid, *b"KeyDeskVirtual01");
     assert_eq!(info.transports.as_deref(), Some(&["internal".to_owned()][..]));
+    assert_eq!(info.option("plat"), Some(true), "a platform device");
+    assert_eq!(info.option("rk"), Some(true));
     assert_eq!(info.option("uv"), None, "user verification is the PIN, not a sensor");
     assert_eq!(info.option("ep"), None, "no enterprise attestation");
 }
