@@ -3,10 +3,14 @@
 
 mod support;
 
-use keydesk_ctap::commands::{ClientPinRequest, Permissions};
-use keydesk_ctap::cose::CoseKey;
-use keydesk_ctap::CommandRequest;
+use keydesk_ctap::commands::{ClientPinRequest, ClientPinResponse, Permissions};
+use keydesk_ctap::cose::{CoseKey, P256Point};
+use keydesk_ctap::{CommandRequest, CommandResponse, StatusCode};
 use keydesk_ctap_client::{Client, Error, Pin, PinReason, Purpose};
+use keydesk_ctap_crypto::pin::pin_hash_enc;
+use keydesk_ctap_crypto::{encapsulate, KeyAgreementPublicKey, PinUvAuthProtocol};
+use keydesk_virtual_key::Reply;
+use rand_core::OsRng;
 use support::{config, TestUi, VirtualDevice};
 
 fn client_with_pin(pin: &str) -> Result<Client<VirtualDevice>, Error> {
@@ -330,4 +334,63 @@ fn count_sub_command(client: &mut Client<VirtualDevice>, sub_command: u8) -> usi
         .filter_map(|r| ClientPinRequest::decode(r).ok())
         .filter(|r| r.sub_command.value() == sub_command)
         .count()
+}
+
+/// Another application on the same key (a shared NFC reader) enters a wrong PIN through its own
+/// key agreement: the key regenerates its key-agreement key (§6.5.5.7.2) and wants a power
+/// cycle after three; our client, which kept its platform key and its last shared secret,
+/// must notice the new key and not spend a retry of its own.
+#[test]
+fn another_applications_wrong_pin_never_costs_our_client_a_retry() -> Result<(), Error> {
+    let mut client = client_with_pin("1234")?;
+    let mut ui = TestUi::with_pins(&["1234"]);
+    cm_token(&mut client, &mut ui)?;
+    client.forget_token();
+
+    let other = |device: &mut VirtualDevice,
+                 request: &ClientPinRequest|
+     -> Result<Vec<u8>, Error> {
+        device.now += std::time::Duration::from_millis(5);
+        match device.key.handle(&request.encode(), device.now) {
+            Reply::Response(bytes) => Ok(bytes),
+            Reply::WaitingForUserPresence => Err(Error::InvalidInput("no touch expected".into())),
+        }
+    };
+    let device = client.device_mut();
+    let answer = other(device, &ClientPinRequest::get_key_agreement(2))?;
+    let Some(CoseKey::EcdhEsHkdf256(point)) = ClientPinResponse::decode(&answer)?.key_agreement
+    else {
+        return Err(Error::InvalidResponse("no key agreement".into()));
+    };
+    let key = KeyAgreementPublicKey {
+        x: point.x,
+        y: point.y,
+    };
+    let (platform, shared) = encapsulate(PinUvAuthProtocol::Two, &key, &mut OsRng)?;
+    let wrong = ClientPinRequest::get_pin_uv_auth_token_using_pin_with_permissions(
+        2,
+        CoseKey::EcdhEsHkdf256(P256Point {
+            x: platform.x,
+            y: platform.y,
+        }),
+        pin_hash_enc(&shared, "0000", &mut OsRng)?,
+        Permissions::CREDENTIAL_MANAGEMENT,
+        None,
+    );
+    let answer = other(device, &wrong)?;
+    assert_eq!(
+        answer.first().copied().map(StatusCode::from),
+        Some(StatusCode::PinInvalid)
+    );
+
+    let mut ui = TestUi::with_pins(&["1234"]);
+    cm_token(&mut client, &mut ui)?;
+    assert_eq!(ui.pin_requests.len(), 1);
+    assert_eq!(
+        ui.pin_requests[0].retries_left,
+        Some(7),
+        "the other application's attempt"
+    );
+    assert_eq!(client.pin_status()?.pin_retries, Some(8));
+    Ok(())
 }
