@@ -12,7 +12,8 @@
 //!   (`CollectedClientData`), the origin comparison (`WebauthnCore::origins_match`), the user
 //!   handle of a discoverable assertion, and the whole verification of passkeys that are not
 //!   ES256 (see `ceremony.rs`).
-//! - this module: §7.2 steps 5 and 10-22 on those parsed values, check for check as
+//! - this module: §7.2 steps 5 and 11-23 on those parsed values (step 14, topOrigin, is not
+//!   checked, as by webauthn-rs), check for check as
 //!   webauthn-rs 0.5 makes them (`verify_credential_internal` and `authenticate_credential`),
 //!   and the ECDSA P-256 check with OpenSSL on the cached key. `tests/verification.rs` runs
 //!   both on the same genuine and tampered assertions and requires the same verdicts.
@@ -42,7 +43,7 @@ pub struct Expected {
     pub challenge: Vec<u8>,
     /// The credential IDs in allowCredentials; empty for a discoverable ceremony (step 5).
     pub allowed: Vec<Vec<u8>>,
-    /// The userVerification requested (step 16).
+    /// The userVerification requested (step 17).
     pub user_verification: UserVerificationPolicy,
     /// Whether a passkey registered as not backup eligible may now say it is (out of the
     /// spec; webauthn-rs allows it in `start_passkey_authentication`, not in the discoverable
@@ -98,7 +99,7 @@ pub enum AssertionError {
     UnusableStoredKey(String),
 }
 
-/// What a verified assertion says about the passkey, to store (§7.2 steps 21-22).
+/// What a verified assertion says about the passkey, to store (§7.2 steps 18-19 and 23).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verified {
     pub counter: u32,
@@ -189,7 +190,7 @@ impl AssertionVerifier {
         if raw_id != credential.cred_id.as_slice() {
             return Err(AssertionError::CredentialNotAllowed);
         }
-        // Steps 7-10: cData, authData, sig; JSONtext parsed as CollectedClientData.
+        // Steps 8-10: cData, authData, sig; JSONtext parsed as CollectedClientData.
         let client_data_bytes = response.response.client_data_json.as_slice();
         let client_data: CollectedClientData = serde_json::from_slice(client_data_bytes)
             .map_err(|e| AssertionError::MalformedClientData(e.to_string()))?;
@@ -235,7 +236,7 @@ impl AssertionVerifier {
             return Err(AssertionError::BackedUpWithoutEligibility);
         }
         // Step 20: extensions are accepted as webauthn-rs does (none are requested).
-        // Steps 20-21: hash = SHA-256(cData); sig over authData ‖ hash with the cached key.
+        // Steps 21-22: hash = SHA-256(cData); sig over authData ‖ hash with the cached key.
         let mut signed = Vec::with_capacity(auth_data_bytes.len() + 32);
         signed.extend_from_slice(auth_data_bytes);
         signed.extend_from_slice(&openssl::sha::sha256(client_data_bytes));
@@ -249,7 +250,7 @@ impl AssertionVerifier {
         if !signature.verify(&openssl::sha::sha256(&signed), &key).unwrap_or(false) {
             return Err(AssertionError::BadSignature);
         }
-        // Step 22: the signature counter, refused when it does not move forward.
+        // Step 23: the signature counter, refused when it does not move forward.
         if (auth_data.counter > 0 || credential.counter > 0) && auth_data.counter <= credential.counter {
             return Err(AssertionError::CounterRegression { stored: credential.counter, received: auth_data.counter });
         }

@@ -146,7 +146,7 @@ pub async fn start_authentication(
 }
 
 /// Verify an assertion, commit its outcome: the ceremony consumed, the passkey's counter and
-/// last-use time stored; a signature-counter regression (WebAuthn L3 §7.2 step 22) is
+/// last-use time stored; a signature-counter regression (WebAuthn L3 §7.2 step 23) is
 /// flagged before refusing it. `expected_user`, when given, must own the passkey.
 pub async fn finish_authentication(
     app: &AppState,

@@ -170,3 +170,33 @@ fn ours_and_webauthn_rs_agree_on_every_assertion() {
     // once, reused for every assertion after.
     assert_eq!(rp.ours.cached_keys(), 1);
 }
+
+/// Pseudo-random bit flips, truncations and extensions of a genuine assertion's three signed
+/// fields (deterministic seed): never a panic, never accepted, and the same accept/refuse
+/// verdict as webauthn-rs every time.
+#[test]
+fn mutated_assertions_are_refused_like_webauthn_rs_does() {
+    use rand::{Rng, SeedableRng};
+    let rp = rp();
+    let (mut key, _) = MemoryKey::new_in_memory("mutations", ORIGIN);
+    let passkey = enroll(&rp, &mut key);
+    let ceremony = start(&rp, std::slice::from_ref(&passkey));
+    let genuine = key.assert(&ceremony.options).expect("our client signs");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x006b_6579_6465_736b);
+    for _ in 0..1500 {
+        let field = ["authenticatorData", "clientDataJSON", "signature"][rng.gen_range(0..3)];
+        let mut bytes = URL_SAFE_NO_PAD.decode(genuine["response"][field].as_str().unwrap()).unwrap();
+        match rng.gen_range(0..3) {
+            0 => {
+                let at = rng.gen_range(0..bytes.len());
+                bytes[at] ^= 1 << rng.gen_range(0..8);
+            }
+            1 => bytes.truncate(rng.gen_range(0..bytes.len())),
+            _ => bytes.extend((0..rng.gen_range(1..8)).map(|_| rng.gen::<u8>())),
+        }
+        let mut mutated = genuine.clone();
+        mutated["response"][field] = Value::String(URL_SAFE_NO_PAD.encode(&bytes));
+        let (ours, theirs) = both(&rp, &ceremony, &mutated, &passkey);
+        assert!(ours.is_err() && theirs.is_err(), "{field} {bytes:02x?}: ours {ours:?}, webauthn-rs {theirs:?}");
+    }
+}
