@@ -60,8 +60,8 @@ const MAX_ATTRIBUTE_LEN: usize = 512;
 #[non_exhaustive]
 pub enum PeripheralError {
     #[error(
-        "BlueZ refused: {0} (bluetoothd must be running on the system D-Bus with a powered adapter; \
-         `bluetoothctl list` shows the adapters)"
+        "BlueZ could not serve the key (bluetoothd must be running on the system D-Bus with a powered \
+         adapter; `bluetoothctl list` shows the adapters)"
     )]
     Bluez(#[from] bluer::Error),
     #[error("no Bluetooth adapter named {0}; `bluetoothctl list` shows the adapters")]

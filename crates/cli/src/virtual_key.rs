@@ -1,5 +1,6 @@
 //! `keydesk virtual-key serve`: KeyDesk's software security key, for trying KeyDesk (and any
-//! other FIDO client) without hardware, as a contactless card (vpcd) or a USB device (uhid).
+//! other FIDO client) without hardware, as a contactless card (vpcd), a USB device (uhid) or a
+//! Bluetooth LE peripheral (BlueZ).
 //! It is clearly simulated: its reader names and IDs say so.
 
 use anyhow::Context;
@@ -33,8 +34,13 @@ enum Presence {
 pub struct ServeArgs {
     /// Present the key as a contactless card on the vsmartcard vpcd reader at this address
     /// (pcscd must be running with the vpcd driver).
-    #[arg(long, value_name = "HOST:PORT", default_missing_value = DEFAULT_VPCD_ADDRESS, num_args = 0..=1, conflicts_with = "uhid")]
+    #[arg(long, value_name = "HOST:PORT", default_missing_value = DEFAULT_VPCD_ADDRESS, num_args = 0..=1, conflicts_with_all = ["uhid", "ble"])]
     vpcd: Option<String>,
+    /// Present the key as a FIDO Bluetooth LE peripheral through BlueZ (bluetoothd must run) on
+    /// the given adapter (default: BlueZ's default adapter). Hosts must pair with it: the link
+    /// is encrypted, as FIDO requires.
+    #[arg(long, value_name = "ADAPTER", num_args = 0..=1, default_missing_value = "", conflicts_with = "uhid")]
+    ble: Option<String>,
     /// Present the key as a USB HID security key through Linux /dev/uhid (needs root or access
     /// to /dev/uhid and a kernel with the uhid module).
     #[arg(long)]
@@ -96,12 +102,42 @@ fn serve_uhid(args: &ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn serve_ble(args: &ServeArgs, adapter: &str) -> anyhow::Result<()> {
+    let key = open_key(args)?;
+    let config = keydesk_ble_peripheral::PeripheralConfig {
+        adapter: Some(adapter.to_owned()).filter(|name| !name.is_empty()),
+        local_name: "KeyDesk virtual key (simulated)".into(),
+        ..keydesk_ble_peripheral::PeripheralConfig::default()
+    };
+    let peripheral = Arc::new(keydesk_ble_peripheral::BlePeripheral::start(key, config)?);
+    eprintln!(
+        "Simulated BLE security key advertised on {} ({}) (state: {}).",
+        peripheral.adapter(),
+        peripheral.address(),
+        args.state.display()
+    );
+    match args.presence {
+        Presence::Enter => {
+            eprintln!("Press Enter to touch the key. Press Ctrl-C to stop.");
+            let touched = Arc::clone(&peripheral);
+            touches_from_stdin(|| touched.touch())?;
+        }
+        Presence::Auto => eprintln!("Touches are granted automatically. Press Ctrl-C to stop."),
+    }
+    loop {
+        std::thread::park();
+    }
+}
+
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     if args.uhid {
         return serve_uhid(args);
     }
+    if let Some(adapter) = &args.ble {
+        return serve_ble(args, adapter);
+    }
     let Some(address) = &args.vpcd else {
-        anyhow::bail!("say how to serve the key: --vpcd [HOST:PORT] (default {DEFAULT_VPCD_ADDRESS}) or --uhid");
+        anyhow::bail!("say how to serve the key: --vpcd [HOST:PORT] (default {DEFAULT_VPCD_ADDRESS}), --uhid or --ble [ADAPTER]");
     };
     let address = address
         .to_socket_addrs()
