@@ -59,5 +59,7 @@ pub const BLE_GUEST_TESTS: &[&str] = &[
     "ours_ble_cancel_during_touch",
     "ours_ble_touch_completes_waiting_request",
     "bench_ble_ceremony_vs_round_trip",
+    "ours_ble_discovery_lists_key",
     "ours_ble_peripheral_vanishes_mid_operation",
+    "ours_ble_hot_plug_added_then_removed",
 ];

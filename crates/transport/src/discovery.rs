@@ -67,15 +67,34 @@ pub fn hot_plug_events(before: &[DeviceDescriptor], after: &[DeviceDescriptor]) 
     events
 }
 
-/// Scans USB and NFC. Each transport's failure becomes a [`Problem`]; the others still count.
+/// Scans USB, NFC and (feature `ble`) BLE. Each transport's failure becomes a [`Problem`]; the
+/// others still count.
 pub fn scan() -> Inventory {
     let mut inventory = Inventory::default();
     #[cfg(feature = "usb")]
     scan_usb(&mut inventory);
     #[cfg(feature = "nfc")]
     scan_nfc(&mut inventory);
+    #[cfg(feature = "ble")]
+    scan_ble(&mut inventory);
     inventory.devices.sort_by(|a, b| a.id.cmp(&b.id));
     inventory
+}
+
+/// How long a scan listens for BLE advertisements (keys advertise every 20 ms to 1 s while
+/// waiting for a host; CTAP 2.1 §11.4.3).
+#[cfg(feature = "ble")]
+pub const BLE_SCAN_WINDOW: std::time::Duration = std::time::Duration::from_millis(1200);
+
+/// BLE keys advertising the FIDO service or connected; a machine without Bluetooth adds nothing.
+#[cfg(feature = "ble")]
+pub fn scan_ble(inventory: &mut Inventory) {
+    match crate::ble::central::enumerate(BLE_SCAN_WINDOW) {
+        Ok(found) => inventory.devices.extend(found.into_iter().map(|candidate| candidate.descriptor)),
+        Err(error) => inventory
+            .problems
+            .push(Problem::ScanFailed { transport: TransportKind::Ble, detail: error.to_string() }),
+    }
 }
 
 #[cfg(feature = "usb")]
@@ -138,6 +157,10 @@ pub fn open(id: &DeviceId) -> Result<Box<dyn Device>, TransportError> {
             .ok_or(TransportError::Disconnected)?;
         return Ok(Box::new(crate::hid::usb::open(candidate)?));
     }
+    #[cfg(feature = "ble")]
+    if let Some(candidate) = crate::ble::central::candidate(id) {
+        return Ok(Box::new(crate::ble::central::open(&candidate)?));
+    }
     Err(TransportError::Other(format!("no device {text}: run `keydesk devices` to see the connected ones")))
 }
 
@@ -172,7 +195,9 @@ pub struct HotPlugWatch {
 impl HotPlugWatch {
     /// Starts watching. The first scan reports every device present as `Added`. Neither hidapi
     /// nor PC/SC offers one event source for every transport, so this polls [`scan`] (HID devices
-    /// from sysfs, and a FIDO applet SELECT on every card present).
+    /// from sysfs, a FIDO applet SELECT on every card present, and with feature `ble` the BLE keys
+    /// advertising or connected: a BLE key is `Removed` once it neither advertises nor is
+    /// connected).
     pub fn start(interval: std::time::Duration, events: std::sync::mpsc::Sender<HotPlugEvent>) -> std::io::Result<Self> {
         Self::start_with(interval, events, scan)
     }

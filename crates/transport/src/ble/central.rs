@@ -64,9 +64,9 @@ fn ble_error(context: &str, error: btleplug::Error) -> TransportError {
             "{context}: the key refused to pair or pairing was rejected ({text}); put the key in pairing mode, \
              confirm the pairing (or enter the passkey the key shows) and try again"
         )),
-        _ if text.contains("org.freedesktop.DBus.Error.ServiceUnknown") || text.contains("org.bluez") && text.contains("not") && text.contains("running") => {
-            TransportError::Other(format!("{context}: bluetoothd is not running; start it with `sudo systemctl enable --now bluetooth`"))
-        }
+        _ if text.contains("org.freedesktop.DBus.Error.ServiceUnknown") => TransportError::Other(format!(
+            "{context}: bluetoothd is not running ({text}); start it with `sudo systemctl enable --now bluetooth`"
+        )),
         _ => TransportError::Other(format!("{context}: {text}")),
     }
 }
@@ -104,12 +104,17 @@ fn descriptor(address: &str, name: Option<String>) -> DeviceDescriptor {
     }
 }
 
-/// The FIDO peripherals an adapter knows (seen advertising 0xFFFD, or paired and offering it).
+/// The FIDO peripherals present on an adapter (advertising 0xFFFD now, or connected).
 async fn fido_peripherals(adapter: &Adapter) -> Result<Vec<(Peripheral, BleCandidate)>, TransportError> {
     let mut found = Vec::new();
     for peripheral in adapter.peripherals().await.map_err(|e| ble_error("listing BLE devices", e))? {
         let Ok(Some(properties)) = peripheral.properties().await else { continue };
         if !properties.services.contains(&fido_service()) && !properties.service_data.contains_key(&fido_service()) {
+            continue;
+        }
+        // BlueZ remembers paired keys long after they left: a key is present while it is
+        // connected or advertising (BlueZ reports an RSSI only for devices heard in this scan).
+        if properties.rssi.is_none() && !peripheral.is_connected().await.unwrap_or(false) {
             continue;
         }
         let address = properties.address.to_string();
@@ -119,15 +124,16 @@ async fn fido_peripherals(adapter: &Adapter) -> Result<Vec<(Peripheral, BleCandi
     Ok(found)
 }
 
-/// Scans every adapter for `scan_for` and lists the FIDO authenticators seen (CTAP 2.1 §11.4.1:
-/// they advertise the FIDO service UUID). An adapter that cannot scan is skipped; no adapter at
-/// all is an error.
+/// Scans every adapter for `scan_for` and lists the FIDO authenticators present (CTAP 2.1
+/// §11.4.1: they advertise the FIDO service UUID). A machine without Bluetooth (no system bus,
+/// no bluetoothd, no adapter) has none: that is an empty list, not an error.
 pub fn enumerate(scan_for: Duration) -> Result<Vec<BleCandidate>, TransportError> {
     runtime()?.block_on(async {
-        let adapters = adapters().await?;
-        if adapters.is_empty() {
-            return Err(TransportError::Other("no Bluetooth adapter is available".into()));
-        }
+        let adapters = match adapters().await {
+            Ok(adapters) => adapters,
+            Err(TransportError::Other(text)) if no_bluetooth(&text) => return Ok(Vec::new()),
+            Err(error) => return Err(error),
+        };
         let filter = ScanFilter { services: vec![fido_service()] };
         for adapter in &adapters {
             let _ = adapter.start_scan(filter.clone()).await;
@@ -135,16 +141,24 @@ pub fn enumerate(scan_for: Duration) -> Result<Vec<BleCandidate>, TransportError
         tokio::time::sleep(scan_for).await;
         let mut candidates: Vec<BleCandidate> = Vec::new();
         for adapter in &adapters {
-            let _ = adapter.stop_scan().await;
+            // Listed before the scan stops: stopping clears the RSSI that marks presence.
             for (_, candidate) in fido_peripherals(adapter).await.unwrap_or_default() {
                 if !candidates.iter().any(|c| c.address == candidate.address) {
                     candidates.push(candidate);
                 }
             }
+            let _ = adapter.stop_scan().await;
         }
         candidates.sort_by(|a, b| a.descriptor.id.cmp(&b.descriptor.id));
         Ok(candidates)
     })
+}
+
+/// BlueZ's and D-Bus's words for "this machine has no Bluetooth stack running".
+fn no_bluetooth(text: &str) -> bool {
+    ["org.freedesktop.DBus.Error.FileNotFound", "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NoServer", "No Bluetooth adapter"]
+        .iter()
+        .any(|needle| text.contains(needle))
 }
 
 /// What the notification and event watchers hand to the blocking side.
@@ -358,7 +372,13 @@ pub fn connect(address: &str) -> Result<BtleplugPipe, TransportError> {
     })
 }
 
-/// Opens the BLE authenticator `ble:ADDRESS`.
+/// Opens a BLE authenticator found by [`enumerate`].
 pub fn open(candidate: &BleCandidate) -> Result<BleLink<BtleplugPipe>, TransportError> {
     BleLink::new(candidate.descriptor.clone(), connect(&candidate.address)?)
+}
+
+/// The candidate behind a `ble:ADDRESS` device ID (no scan: BlueZ finds the key on connect).
+pub fn candidate(id: &DeviceId) -> Option<BleCandidate> {
+    let address = id.0.strip_prefix("ble:")?;
+    Some(BleCandidate { descriptor: descriptor(address, None), address: address.to_owned() })
 }

@@ -12,7 +12,8 @@ use keydesk_framing::ble::ServiceRevisions;
 use keydesk_transport::ble::central::{self, BleCandidate, BtleplugPipe};
 use keydesk_transport::ble::pairing::PairingRequest;
 use keydesk_transport::ble::BleLink;
-use keydesk_transport::TransportError;
+use keydesk_transport::discovery::{self, HotPlugEvent, HotPlugWatch, Inventory};
+use keydesk_transport::{TransportError, TransportKind};
 use keydesk_virtual_key::PresencePolicy;
 
 use crate::{check, report, wait_until, TestResult, User};
@@ -240,7 +241,28 @@ pub fn run(peripheral: BlePeripheral, candidate: &BleCandidate, user: &User) {
         check(touches > 0, "no touch prompt reached the front end")
     })());
     report("bench_ble_ceremony_vs_round_trip", crate::bench::run(&mut client));
+    let inventory = discovery::scan();
+    let listed = inventory.devices.iter().any(|d| d.id == candidate.descriptor.id && d.transport == TransportKind::Ble);
+    report("ours_ble_discovery_lists_key", check(listed, format!("{inventory:?}")));
+    // Hot-plug over BLE only (the other transports have nothing here): Added while the key is
+    // connected, Removed once it vanished.
+    let (sender, events) = std::sync::mpsc::channel();
+    let watch = HotPlugWatch::start_with(Duration::from_millis(100), sender, || {
+        let mut inventory = Inventory::default();
+        discovery::scan_ble(&mut inventory);
+        inventory
+    });
+    let added = match &watch {
+        Ok(_) => matches!(events.recv_timeout(Duration::from_secs(10)), Ok(HotPlugEvent::Added(d)) if d.id == candidate.descriptor.id),
+        Err(_) => false,
+    };
     report("ours_ble_peripheral_vanishes_mid_operation", vanish(peripheral, &mut client));
+    report("ours_ble_hot_plug_added_then_removed", (|| {
+        check(added, "no Added event for the key")?;
+        let removed = events.recv_timeout(Duration::from_secs(10)).map_err(|e| format!("no Removed event within 10 s: {e}"))?;
+        check(removed == HotPlugEvent::Removed(candidate.descriptor.id.clone()), format!("{removed:?}"))
+    })());
+    drop(watch);
 }
 
 /// The key disappears (its adapter powers off) while it waits for a touch: the ceremony ends
