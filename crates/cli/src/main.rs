@@ -13,6 +13,7 @@ mod output;
 mod passkeys;
 mod pin;
 mod reset;
+mod server;
 mod settings;
 mod terminal;
 mod virtual_key;
@@ -47,6 +48,8 @@ enum Command {
     Reset(reset::Args),
     /// One-time codes (TOTP, HOTP, Steam): list, show, add, import, export, edit, delete.
     Codes(codes::Args),
+    /// Your accounts on KeyDesk servers: profiles, logon, passkeys, virtual MFA.
+    Server(server::Args),
     /// Run KeyDesk's simulated security key (for trying KeyDesk without hardware).
     #[command(subcommand, name = "virtual-key")]
     VirtualKey(virtual_key::Command),
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Reset(args) => reset::run(&args),
         Command::VirtualKey(command) => virtual_key::run(command),
         Command::Codes(args) => codes::run(&args),
+        Command::Server(args) => server::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

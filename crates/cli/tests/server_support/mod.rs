@@ -1,0 +1,122 @@
+//! For the `keydesk server` tests: the real keydesk-server in process on
+//! `http://localhost:PORT` (SQLite in a temporary directory, a manual clock set to the real
+//! time so that codes KeyDesk computes from the system clock are current), a real Secret
+//! Service for the session token, and `keydesk` run as a user runs it.
+
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use keydesk_server::clock::{Clock, ManualClock};
+use keydesk_server::{Argon2Params, AppState, Config, Policy};
+use keydesk_testkit::SecretService;
+use serde_json::Value;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestServer {
+    pub origin: String,
+    pub clock: Arc<ManualClock>,
+    pub app: AppState,
+    runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let clock = Arc::new(ManualClock::new(i64::try_from(now).unwrap()));
+        let db_url = format!("sqlite://{}", dir.path().join("keydesk.db").display());
+        let (origin, app) = runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let origin = format!("http://localhost:{}", listener.local_addr().expect("addr").port());
+            let config = Config {
+                logon_suffix: "corp.example".to_owned(),
+                rp_id: "localhost".to_owned(),
+                rp_origin: url::Url::parse(&origin).expect("origin"),
+                rp_name: "KeyDesk Test".to_owned(),
+                admin_token: None,
+                argon2: Argon2Params { memory_kib: 64, iterations: 1, parallelism: 1 },
+                smtp: None,
+                policy: Policy::default(),
+                secure_cookie: false,
+            };
+            let pool = keydesk_server::db::connect(&db_url).await.expect("database");
+            let app = AppState::new(pool, config, clock.clone()).expect("state");
+            tokio::spawn(keydesk_server::serve(listener, app.clone(), std::future::pending()));
+            (origin, app)
+        });
+        Self { origin, clock, app, runtime, _dir: dir }
+    }
+
+    pub fn create_user(&self, name: &str) {
+        self.runtime.block_on(keydesk_server::api::admin_add_user(&self.app, name, PASSWORD, false)).expect("user");
+    }
+
+    /// The code of base32 `secret` at the server's time.
+    pub fn code(&self, secret: &str) -> String {
+        keydesk_server::totp::code_at(secret, self.clock.now()).expect("code")
+    }
+}
+
+/// A user's desktop session: a private Secret Service and configuration directory.
+pub struct Desktop {
+    pub session: SecretService,
+}
+
+impl Desktop {
+    pub fn start() -> Self {
+        let mut session = SecretService::start().expect("D-Bus session");
+        session.start_keyring(true).expect("gnome-keyring");
+        Self { session }
+    }
+
+    /// `keydesk ARGS` on this desktop with `env`, no terminal.
+    pub fn keydesk(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
+        command.args(args);
+        for variable in ["KEYDESK_PASSWORD", "KEYDESK_CODE", "KEYDESK_EMAIL_CODE", "KEYDESK_PIN", "KEYDESK_VAULT_PASSWORD"] {
+            command.env_remove(variable);
+        }
+        self.session.env(&mut command).env("XDG_CONFIG_HOME", self.session.dir().join("config"));
+        command.env("XDG_DATA_HOME", self.session.dir().join("data"));
+        command.envs(env.iter().copied());
+        command.stdin(Stdio::null()).output().expect("run keydesk")
+    }
+
+    /// Runs `keydesk ARGS --json`, expects success, and returns the JSON answer.
+    pub fn json(&self, args: &[&str], env: &[(&str, &str)]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let output = self.keydesk(&all, env);
+        assert!(
+            output.status.success(),
+            "keydesk {args:?} failed: {}{}",
+            String::from_utf8_lossy(&output.stderr),
+            String::from_utf8_lossy(&output.stdout)
+        );
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("keydesk {args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+    }
+
+    /// Runs `keydesk ARGS --json`, expects failure, and returns the error's kind.
+    pub fn error_kind(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let output = self.keydesk(&all, env);
+        assert!(!output.status.success(), "keydesk {args:?} should fail: {}", String::from_utf8_lossy(&output.stdout));
+        let answer: Value = serde_json::from_slice(&output.stdout).expect("JSON error");
+        assert!(answer["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{answer}");
+        assert!(!String::from_utf8_lossy(&output.stderr).is_empty(), "the message is on stderr too");
+        answer["error"]["kind"].as_str().expect("kind").to_owned()
+    }
+}
+
+/// The `secret` parameter of an otpauth URI.
+pub fn secret_of(uri: &str) -> String {
+    let url = url::Url::parse(uri).expect("otpauth URI");
+    url.query_pairs().find(|(k, _)| k == "secret").map(|(_, v)| v.into_owned()).expect("secret parameter")
+}
