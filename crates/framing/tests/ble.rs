@@ -291,3 +291,37 @@ fn device_accepts_exactly_its_maximum_request() {
     assert!(matches!(device.poll_event(), Some(BleDeviceEvent::Request { payload: p, .. }) if p == payload(100)));
     assert!(device.poll_transmit().is_none());
 }
+
+#[test]
+fn keepalives_interleave_between_wrapping_request_and_response() {
+    // A 3000-byte request in 20-byte writes (SEQ wraps after 0x7F), a key that reports
+    // "processing" then "user presence needed" on every keepalive tick for a while, then a
+    // 3000-byte response in 20-byte notifications (wrapping again): the host sees every
+    // keepalive in order, then exactly the response.
+    let mut pair = Pair::new(20, 20);
+    let request = payload(3000);
+    pair.host.send(BleCommand::Msg, &request).unwrap();
+    pair.drive();
+    let (id, received) = pair.request();
+    assert_eq!(received, request);
+    let mut expected = Vec::new();
+    for tick in 0..12 {
+        pair.now = pair.device.next_timeout().unwrap();
+        pair.device.handle_timeout(pair.now);
+        expected.push(if tick < 6 { KeepaliveStatus::Processing } else { KeepaliveStatus::UpNeeded });
+        if tick == 5 {
+            pair.device.set_keepalive_status(id, KeepaliveStatus::UpNeeded, pair.now).unwrap();
+            expected.push(KeepaliveStatus::UpNeeded);
+        }
+        pair.drive();
+    }
+    let response = payload(3000).into_iter().rev().collect::<Vec<u8>>();
+    pair.device.respond(id, &response).unwrap();
+    pair.drive();
+    for status in expected {
+        assert_eq!(pair.host.poll_event(), Some(BleEvent::Keepalive(status)));
+    }
+    assert_eq!(pair.host.poll_event(), Some(BleEvent::Response { cmd: BleCommand::Msg, payload: response }));
+    assert_eq!(pair.host.poll_event(), None);
+    assert_eq!(pair.device.next_timeout(), None, "no keepalives after the response");
+}
