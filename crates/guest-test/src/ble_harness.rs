@@ -222,9 +222,11 @@ fn build_initramfs(layout: &Layout, modules: &Path, bluez: &Path, test_binary: &
 }
 
 /// The whole BLE run with `test_binary` (the `keydesk-guest-ble` cargo built for the test):
-/// packages, initramfs, boot, verdicts. `extra_command_line` reaches `/init` (e.g. `BLE_LOGS=1`
-/// prints btvirt's and bluetoothd's logs after the tests).
-pub fn run_ble_guest(layout: &Layout, test_binary: &Path, extra_command_line: &str) -> Result<Run> {
+/// packages, initramfs, boot, verdicts; the console is kept in `<work>/<console_name>`.
+/// `extra_command_line` reaches `/init` and the test binary as environment variables
+/// (`BLE_PAIRING=passkey` selects the passkey-entry run, `BLE_LOGS=1` prints btvirt's and
+/// bluetoothd's logs after the tests, `BLE_TRACE=1` traces every fragment).
+pub fn run_ble_guest(layout: &Layout, test_binary: &Path, extra_command_line: &str, console_name: &str) -> Result<Run> {
     check_host_tools()?;
     let debs = layout.work.join("debs");
     std::fs::create_dir_all(&debs).map_err(|e| format!("creating {}: {e}", debs.display()))?;
@@ -242,6 +244,6 @@ pub fn run_ble_guest(layout: &Layout, test_binary: &Path, extra_command_line: &s
     let step = Instant::now();
     let console = boot_with(&vmlinux, &initrd, extra_command_line)?;
     timings.boot_and_tests = step.elapsed();
-    let _ = std::fs::write(layout.work.join("console-ble.log"), &console);
+    let _ = std::fs::write(layout.work.join(console_name), &console);
     Ok(Run { outcome: parse(&console), console, timings })
 }

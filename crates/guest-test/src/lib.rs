@@ -63,3 +63,15 @@ pub const BLE_GUEST_TESTS: &[&str] = &[
     "ours_ble_peripheral_vanishes_mid_operation",
     "ours_ble_hot_plug_added_then_removed",
 ];
+
+/// The second BLE boot (`BLE_PAIRING=passkey`): a fresh key that displays its passkey
+/// (DisplayOnly) and a host that types it (KeyboardOnly), so BlueZ runs LE passkey entry and our
+/// agent asks the user for the digits.
+pub const BLE_PASSKEY_GUEST_TESTS: &[&str] = &[
+    "ble_controllers_up",
+    "ours_ble_pairing_agent",
+    "ble_io_capabilities_display_and_keyboard",
+    "ble_peripheral_serves_fido_service",
+    "ours_ble_scan_finds_key",
+    "ours_ble_pairs_with_passkey_entry",
+];

@@ -7,20 +7,18 @@
 
 use keydesk_guest_test::ble_harness::run_ble_guest;
 use keydesk_guest_test::harness::Layout;
-use keydesk_guest_test::BLE_GUEST_TESTS;
+use keydesk_guest_test::{BLE_GUEST_TESTS, BLE_PASSKEY_GUEST_TESTS};
 
-#[test]
-fn virtual_key_as_a_ble_peripheral_in_a_qemu_guest() -> Result<(), String> {
+fn boot_and_check(guest_env: &str, console_name: &str, expected: &[&str]) -> Result<(), String> {
     let layout = Layout::from_env();
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_keydesk-guest-ble"));
-    let logs = std::env::var("KEYDESK_BLE_GUEST_ENV").unwrap_or_default();
-    let run = run_ble_guest(&layout, binary, &logs)?;
+    let run = run_ble_guest(&layout, binary, guest_env, console_name)?;
     let t = &run.timings;
-    eprintln!("BLE guest harness: packages {:.1?}, initramfs {:.1?}, boot + tests {:.1?}", t.packages, t.initramfs, t.boot_and_tests);
+    eprintln!("BLE guest harness ({console_name}): packages {:.1?}, initramfs {:.1?}, boot + tests {:.1?}", t.packages, t.initramfs, t.boot_and_tests);
     for line in &run.outcome.bench {
         eprintln!("BLE guest bench: {line}");
     }
-    let missing = run.outcome.missing(BLE_GUEST_TESTS);
+    let missing = run.outcome.missing(expected);
     if missing.is_empty() && run.outcome.done && run.outcome.failed.is_empty() {
         return Ok(());
     }
@@ -28,7 +26,19 @@ fn virtual_key_as_a_ble_peripheral_in_a_qemu_guest() -> Result<(), String> {
         "BLE guest tests without PASS: {missing:?}\nfailures: {:#?}\nrun complete: {}\nconsole (also in {}):\n{}",
         run.outcome.failed,
         run.outcome.done,
-        layout.work.join("console-ble.log").display(),
+        layout.work.join(console_name).display(),
         run.console
     ))
+}
+
+/// Both boots in one test: they share the guest's work directory, so they must not overlap.
+#[test]
+fn virtual_key_as_a_ble_peripheral_in_a_qemu_guest() -> Result<(), String> {
+    let extra = std::env::var("KEYDESK_BLE_GUEST_ENV").unwrap_or_default();
+    let ceremonies = boot_and_check(&extra, "console-ble.log", BLE_GUEST_TESTS);
+    let passkey = boot_and_check(&format!("BLE_PAIRING=passkey {extra}"), "console-ble-passkey.log", BLE_PASSKEY_GUEST_TESTS);
+    match (ceremonies, passkey) {
+        (Ok(()), Ok(())) => Ok(()),
+        (first, second) => Err(format!("{}\n{}", first.err().unwrap_or_default(), second.err().unwrap_or_default())),
+    }
 }

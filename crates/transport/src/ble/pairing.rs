@@ -37,9 +37,16 @@ pub enum PairingAnswer {
     Refuse,
 }
 
-/// Asks the user; called on the BLE runtime, so it may block briefly but should not wait long.
+/// Asks the user. Called on a blocking thread of the BLE runtime: it may wait for the user
+/// (BlueZ cancels the pairing after its own timeout).
 pub trait PairingPrompt: Send + Sync + 'static {
     fn ask(&self, request: PairingRequest) -> PairingAnswer;
+}
+
+/// Asks on a blocking thread, so that a waiting user holds up no other Bluetooth traffic (the
+/// other side of a passkey entry may need to be shown its passkey meanwhile).
+async fn ask(prompt: Arc<dyn PairingPrompt>, request: PairingRequest) -> PairingAnswer {
+    tokio::task::spawn_blocking(move || prompt.ask(request)).await.unwrap_or(PairingAnswer::Refuse)
 }
 
 /// A registered BlueZ pairing agent; unregistered when dropped.
@@ -82,27 +89,25 @@ pub fn register(prompt: Arc<dyn PairingPrompt>) -> Result<PairingAgent, Transpor
         let agent = Agent {
             request_default: true,
             request_authorization: Some(Box::new(move |request| {
-                let answer = confirm.ask(PairingRequest::Confirm { device: request.device.to_string() });
-                async move { accepted(answer) }.boxed()
+                let question = PairingRequest::Confirm { device: request.device.to_string() };
+                ask(Arc::clone(&confirm), question).map(accepted).boxed()
             })),
             request_confirmation: Some(Box::new(move |request| {
-                let answer = compare
-                    .ask(PairingRequest::ConfirmPasskey { device: request.device.to_string(), passkey: request.passkey });
-                async move { accepted(answer) }.boxed()
+                let question = PairingRequest::ConfirmPasskey { device: request.device.to_string(), passkey: request.passkey };
+                ask(Arc::clone(&compare), question).map(accepted).boxed()
             })),
             request_passkey: Some(Box::new(move |request| {
-                let answer = passkey.ask(PairingRequest::EnterPasskey { device: request.device.to_string() });
-                async move {
-                    match answer {
+                let question = PairingRequest::EnterPasskey { device: request.device.to_string() };
+                ask(Arc::clone(&passkey), question)
+                    .map(|answer| match answer {
                         PairingAnswer::Passkey(value) if value <= 999_999 => Ok(value),
                         _ => Err(ReqError::Rejected),
-                    }
-                }
-                .boxed()
+                    })
+                    .boxed()
             })),
             display_passkey: Some(Box::new(move |request| {
-                let _ = show.ask(PairingRequest::ShowPasskey { device: request.device.to_string(), passkey: request.passkey });
-                async { Ok(()) }.boxed()
+                let question = PairingRequest::ShowPasskey { device: request.device.to_string(), passkey: request.passkey };
+                ask(Arc::clone(&show), question).map(|_| Ok(())).boxed()
             })),
             ..Agent::default()
         };

@@ -7,6 +7,7 @@
 
 mod bench;
 mod ceremonies;
+mod passkey;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -68,14 +69,14 @@ impl PairingPrompt for User {
     }
 }
 
-fn controllers_up() -> TestResult {
+pub fn controllers_up() -> TestResult {
     let up = wait_until(Duration::from_secs(10), || {
         std::path::Path::new("/sys/class/bluetooth/hci0").exists() && std::path::Path::new("/sys/class/bluetooth/hci1").exists()
     });
     check(up, "btvirt did not create hci0 and hci1 within 10 s")
 }
 
-fn start_peripheral() -> Result<BlePeripheral, String> {
+pub fn start_peripheral() -> Result<BlePeripheral, String> {
     let key = || Authenticator::new(Config { presence: PresencePolicy::ApproveAll, ..Config::default() }, KeyRng::os(), Duration::ZERO);
     let config = PeripheralConfig { adapter: Some("hci0".into()), local_name: "KeyDesk guest key".into(), ..PeripheralConfig::default() };
     // bluetoothd registers the adapters a moment after it starts.
@@ -89,7 +90,7 @@ fn start_peripheral() -> Result<BlePeripheral, String> {
     }
 }
 
-fn scan_finds(address: &str) -> Result<BleCandidate, String> {
+pub fn scan_finds(address: &str) -> Result<BleCandidate, String> {
     let started = Instant::now();
     let candidates = central::enumerate(Duration::from_millis(1500)).map_err(|e| e.to_string())?;
     let found = candidates.into_iter().find(|c| c.address.eq_ignore_ascii_case(address));
@@ -100,6 +101,11 @@ fn scan_finds(address: &str) -> Result<BleCandidate, String> {
 }
 
 fn main() {
+    if std::env::var("BLE_PAIRING").as_deref() == Ok("passkey") {
+        passkey::run();
+        println!("{DONE_MARKER}");
+        return;
+    }
     report("ble_controllers_up", controllers_up());
     let peripheral = match start_peripheral() {
         Ok(peripheral) => {
