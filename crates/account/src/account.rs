@@ -20,7 +20,7 @@ use crate::http::Http;
 use crate::profile::Profile;
 use crate::session::{SessionToken, TokenStore};
 use crate::wire::{
-    AccountInfo, CeremonyStart, EmailSent, LogonAnswer, MfaOffer, Passkey, PasskeyList, PublicSettings, Registered,
+    AccountInfo, CeremonyStart, EmailBound, EmailSent, LogonAnswer, MfaOffer, Passkey, PasskeyList, PublicSettings, Registered,
     StageAnswer, StepUpStatus, VerificationMethod,
 };
 
@@ -309,6 +309,21 @@ impl Account {
     /// Binds the device with a current code from it.
     pub fn confirm_mfa(&mut self, code: &str) -> Result<()> {
         self.call::<Value>(Method::POST, "/api/me/mfa/totp/confirm", Some(json!({"code": code.trim()})), None).map(|_| ())
+    }
+
+    // --- Email --------------------------------------------------------------------------------
+
+    /// Starts binding `address` (the server emails it a code; it then serves email step-up).
+    /// Needs a fresh verification ([`AccountError::StepUpRequired`]).
+    pub fn start_email_binding(&mut self, address: &str) -> Result<()> {
+        let result = self.call::<Value>(Method::POST, "/api/me/email/start", Some(json!({"email": address.trim()})), None);
+        self.with_step_up_methods(result).map(|_| ())
+    }
+
+    /// Binds the address with the code it received; returns the bound address.
+    pub fn confirm_email(&mut self, code: &str) -> Result<String> {
+        let bound: EmailBound = self.call(Method::POST, "/api/me/email/confirm", Some(json!({"code": code.trim()})), None)?;
+        Ok(bound.email)
     }
 }
 

@@ -164,6 +164,9 @@ pub enum AccountError {
     /// No email address is bound.
     #[error("no email address is bound to this account")]
     EmailNotBound,
+    /// The email address is not one the server accepts.
+    #[error("invalid email address: {0}")]
+    InvalidEmail(String),
     /// The email code is wrong.
     #[error("the email code is wrong")]
     WrongEmailCode,
@@ -247,6 +250,7 @@ impl AccountError {
             Self::MfaNotBound => "mfa_not_bound",
             Self::NoPendingMfa => "no_pending_mfa",
             Self::EmailNotBound => "email_not_bound",
+            Self::InvalidEmail(_) => "invalid_email",
             Self::WrongEmailCode => "wrong_email_code",
             Self::EmailCodeExpired => "email_code_expired",
             Self::Unreachable { .. } => "unreachable",
@@ -287,6 +291,7 @@ impl AccountError {
             "email_not_bound" => Self::EmailNotBound,
             "wrong_email_code" => Self::WrongEmailCode,
             "email_code_expired" | "no_email_code" => Self::EmailCodeExpired,
+            "invalid_email" => Self::InvalidEmail(message.to_owned()),
             _ => Self::Server { status, kind: kind.to_owned(), message: message.to_owned() },
         }
     }

@@ -175,6 +175,12 @@ pub(crate) struct EmailSent {
     pub sent_to: String,
 }
 
+/// `POST /api/me/email/confirm`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct EmailBound {
+    pub email: String,
+}
+
 /// Decodes a JSON answer into `T`; the error says what is wrong (never the body itself, which
 /// may hold a secret).
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
@@ -206,6 +212,7 @@ pub fn decode_all(data: &[u8]) {
     let _ = decode::<PublicSettings>(data);
     let _ = decode::<MfaOffer>(data);
     let _ = decode::<EmailSent>(data);
+    let _ = decode::<EmailBound>(data);
     let _ = crate::profile::decode_profiles(data);
 }
 

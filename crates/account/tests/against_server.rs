@@ -247,3 +247,35 @@ fn an_unreachable_server_and_a_server_that_is_not_keydesk_are_told_apart() {
     assert!(matches!(web_account.passkey_logon_allowed(), Err(AccountError::UnexpectedAnswer { .. })));
     web.join().unwrap();
 }
+
+#[test]
+fn email_code_step_up_before_deleting_a_passkey() {
+    let server = TestServer::start();
+    let mut account = logged_on(&server, "kim");
+    let mut key = virtual_key(21);
+    let passkey = account.enroll_passkey("blue key", &mut key, &mut Person::default()).expect("enroll");
+
+    // Binding an email address needs a fresh verification too: a passkey is bound, so not the password.
+    match account.start_email_binding("kim@example.com") {
+        Err(AccountError::StepUpRequired { methods }) => assert_eq!(methods, vec![VerificationMethod::Passkey]),
+        other => panic!("step-up expected: {other:?}"),
+    }
+    account.step_up_passkey(&mut key, &mut Person::default()).expect("passkey step-up");
+    assert!(matches!(account.start_email_binding("not an address"), Err(AccountError::InvalidEmail(_))));
+    account.start_email_binding("kim@example.com").expect("code sent");
+    assert_eq!(account.confirm_email(&server.emailed_code("kim@example.com", 1)).expect("bind"), "kim@example.com");
+
+    server.clock.advance(301);
+    match account.delete_passkey(&passkey.id) {
+        Err(AccountError::StepUpRequired { methods }) => {
+            assert_eq!(methods, vec![VerificationMethod::Passkey, VerificationMethod::Email]);
+        }
+        other => panic!("step-up expected: {other:?}"),
+    }
+    assert_eq!(account.step_up_email_start().expect("code sent"), "kim@example.com");
+    let code = server.emailed_code("kim@example.com", 2);
+    assert!(matches!(account.step_up_email_finish(&other_code(&code)), Err(AccountError::WrongEmailCode)));
+    account.step_up_email_finish(&code).expect("email step-up");
+    account.delete_passkey(&passkey.id).expect("delete after the email code");
+    assert!(account.passkeys().unwrap().passkeys.is_empty());
+}

@@ -3,6 +3,10 @@
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+/// The server tests' loopback SMTP receiver (email codes), shared rather than copied.
+#[path = "../../../server/tests/common/smtp.rs"]
+pub mod smtp;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +27,7 @@ pub struct TestServer {
     pub origin: String,
     pub clock: Arc<ManualClock>,
     pub app: AppState,
+    pub smtp: smtp::SmtpReceiver,
     runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
@@ -33,6 +38,8 @@ impl TestServer {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let clock = Arc::new(ManualClock::new(1_800_000_000));
         let db_url = format!("sqlite://{}", dir.path().join("keydesk.db").display());
+        let smtp = runtime.block_on(smtp::SmtpReceiver::start());
+        let smtp_port = smtp.port;
         let (origin, app) = runtime.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let port = listener.local_addr().expect("addr").port();
@@ -45,7 +52,11 @@ impl TestServer {
                 admin_token: None,
                 // Small on purpose: tests hash passwords on 2 cores.
                 argon2: Argon2Params { memory_kib: 64, iterations: 1, parallelism: 1 },
-                smtp: None,
+                smtp: Some(keydesk_server::SmtpConfig {
+                    host: "127.0.0.1".to_owned(),
+                    port: smtp_port,
+                    from: "KeyDesk <keydesk@localhost>".to_owned(),
+                }),
                 policy: Policy::default(),
                 secure_cookie: false,
             };
@@ -54,7 +65,7 @@ impl TestServer {
             tokio::spawn(keydesk_server::serve(listener, app.clone(), std::future::pending()));
             (origin, app)
         });
-        Self { origin, clock, app, runtime, _dir: dir }
+        Self { origin, clock, app, smtp, runtime, _dir: dir }
     }
 
     /// Creates `name` (logon `name@corp.example`) with [`PASSWORD`].
@@ -71,6 +82,16 @@ impl TestServer {
                 keydesk_server::settings::GlobalSettings { allow_passkey_logon: allowed },
             ))
             .expect("settings");
+    }
+
+    /// The code in the `nth` email to `address` (waits for it to arrive).
+    pub fn emailed_code(&self, address: &str, nth: usize) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while self.smtp.count_for(address) < nth {
+            assert!(std::time::Instant::now() < deadline, "email {nth} to {address} did not arrive");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.runtime.block_on(self.smtp.last_code_for(address))
     }
 
     pub fn now(&self) -> i64 {
