@@ -247,3 +247,36 @@ pub fn run_ble_guest(layout: &Layout, test_binary: &Path, extra_command_line: &s
     let _ = std::fs::write(layout.work.join(console_name), &console);
     Ok(Run { outcome: parse(&console), console, timings })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("keydesk-ble-harness-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::create_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn a_pinned_package_gone_from_the_mirror_says_what_to_change() {
+        let dir = scratch("missing");
+        let gone = PinnedPackage { name: "bluez", version: "0.0-keydesk-never-released", sha256: "00" };
+        let error = pinned_deb(&dir, &gone).err().unwrap_or_default();
+        assert!(error.contains("bluez 0.0-keydesk-never-released could not be downloaded"), "{error}");
+        assert!(error.contains("update BLUEZ_PACKAGES") && error.contains("ble_harness.rs"), "{error}");
+    }
+
+    #[test]
+    fn a_pinned_package_with_another_checksum_is_refused_and_removed() -> Result<()> {
+        let dir = scratch("checksum");
+        let deb = dir.join("bluez_9.9-1_amd64.deb");
+        std::fs::write(&deb, b"not the pinned file").map_err(|e| e.to_string())?;
+        let pinned = PinnedPackage { name: "bluez", version: "9.9-1", sha256: "00" };
+        let error = pinned_deb(&dir, &pinned).err().unwrap_or_default();
+        assert!(error.contains("the pin says 00") && error.contains("update BLUEZ_PACKAGES"), "{error}");
+        assert!(!deb.exists(), "a file that fails its pin must not be reused");
+        Ok(())
+    }
+}

@@ -1,17 +1,24 @@
-//! # keydesk-guest-test: USB HID proven end to end in a QEMU guest
+//! # keydesk-guest-test: USB HID and BLE proven end to end in QEMU guests
 //!
-//! The binary `keydesk-guest-test` runs as the guest's test program (started by `/init` after
+//! The binary `keydesk-guest-test` runs as the USB guest's test program (started by `/init` after
 //! `insmod hid hid-generic uhid`): it serves the virtual key through `/dev/uhid` (crate
 //! `keydesk-uhid`) and drives it over real hidraw with three hosts: ours (the hidapi adapter of
 //! `keydesk-transport` and `keydesk-ctap-client`), Debian's libfido2 tools, and the
 //! `ctap-hid-fido2` crate (built apart, see `peer-ctap-hid-fido2/`). It prints one
 //! `PASS <name>` or `FAIL <name>: <why>` line per test on the serial console.
 //!
-//! The library half is the host-side harness ([`harness`]) used by the integration test
-//! `tests/guest.rs`: it downloads a pinned Debian kernel and the libfido2 tools with
-//! `apt-get download`, builds the static test binary and an initramfs, boots QEMU (TCG,
-//! microvm) and requires a `PASS` line for every name in [`GUEST_TESTS`]: a test that did
-//! not run is a failure.
+//! The binary `keydesk-guest-ble` (feature `ble`, on by default) runs in the BLE guest, where
+//! `/init` starts two virtual controllers (`btvirt -l2`), a system bus and bluetoothd: it serves
+//! the virtual key as a FIDO GATT peripheral on hci0 (`keydesk-ble-peripheral`) and drives it from
+//! hci1 with our btleplug host, pairing through our agent (Just Works in one boot, passkey entry
+//! in a second).
+//!
+//! The library half is the host-side harnesses ([`harness`], [`ble_harness`]) used by the
+//! integration tests `tests/guest.rs` and `tests/ble.rs`: they download a pinned Debian kernel
+//! (and the libfido2 tools, or BlueZ pinned by version and sha256) with `apt-get download`,
+//! build an initramfs, boot QEMU (TCG, microvm) and require a `PASS` line for every name in
+//! [`GUEST_TESTS`], [`BLE_GUEST_TESTS`] and [`BLE_PASSKEY_GUEST_TESTS`]: a test that did not run
+//! is a failure.
 
 pub mod ble_harness;
 pub mod harness;
