@@ -100,3 +100,74 @@ impl<P: GattPipe> BleLink<P> {
 fn framing_error(detail: impl ToString) -> TransportError {
     TransportError::Framing { transport: "BLE", detail: detail.to_string() }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DeviceId, NoWatch, TransportKind};
+    use keydesk_framing::ble::fragment_message;
+    use std::collections::VecDeque;
+
+    /// A peripheral that answers each write with the notifications queued for it.
+    struct Scripted {
+        answers: VecDeque<Vec<Vec<u8>>>,
+        pending: VecDeque<Vec<u8>>,
+        gone: bool,
+    }
+
+    impl GattPipe for Scripted {
+        fn control_point_len(&mut self) -> Result<ControlPointLen, TransportError> {
+            Ok(ControlPointLen::SMALLEST)
+        }
+
+        fn write_control_point(&mut self, _fragment: &[u8]) -> Result<(), TransportError> {
+            if self.gone {
+                return Err(TransportError::Disconnected);
+            }
+            if let Some(answer) = self.answers.pop_front() {
+                self.pending.extend(answer);
+            }
+            Ok(())
+        }
+
+        fn read_status(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, TransportError> {
+            match self.pending.pop_front() {
+                Some(notification) => Ok(Some(notification)),
+                None => {
+                    std::thread::sleep(timeout);
+                    Ok(None)
+                }
+            }
+        }
+    }
+
+    fn link(answers: Vec<Vec<Vec<u8>>>) -> Result<BleLink<Scripted>, TransportError> {
+        let descriptor = DeviceDescriptor {
+            id: DeviceId("ble:00:00:00:00:00:01".into()),
+            transport: TransportKind::Ble,
+            product: String::new(),
+            simulated: true,
+        };
+        BleLink::new(descriptor, Scripted { answers: answers.into(), pending: VecDeque::new(), gone: false })
+    }
+
+    #[test]
+    fn a_silent_key_times_out_and_the_next_request_still_works() -> Result<(), TransportError> {
+        let response = fragment_message(BleCommand::Msg, &[0x00, 0xA0], 20).map_err(|e| TransportError::Other(e.to_string()))?;
+        // The first request gets nothing back; the second its response.
+        let mut link = link(vec![Vec::new(), response])?;
+        let started = Instant::now();
+        assert!(matches!(link.transact(Message::Ctap2(&[0x04]), &mut NoWatch), Err(TransportError::Timeout(limit)) if limit == SILENCE_LIMIT));
+        assert!(started.elapsed() < SILENCE_LIMIT + Duration::from_secs(1), "took {:?}", started.elapsed());
+        assert_eq!(link.transact(Message::Ctap2(&[0x04]), &mut NoWatch)?, vec![0x00, 0xA0]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_key_that_went_away_is_disconnected() -> Result<(), TransportError> {
+        let mut link = link(Vec::new())?;
+        link.pipe_mut().gone = true;
+        assert!(matches!(link.transact(Message::Ctap2(&[0x04]), &mut NoWatch), Err(TransportError::Disconnected)));
+        Ok(())
+    }
+}
