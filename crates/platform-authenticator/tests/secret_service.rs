@@ -182,6 +182,8 @@ fn first_use_and_reopen() {
     assert!(!state.exists(), "a check creates nothing");
     ok(&run(&Bus::Session(&session), &state, "register"));
     assert!(state.exists());
+    // The scan's check finds the key `keyring` stored, without unlocking anything.
+    assert_eq!(ok(&run(&Bus::Session(&session), &state, "check")).trim(), "usable");
     assert_eq!(ok(&run(&Bus::Session(&session), &state, "list")).trim(), format!("passkeys: {ALICE}"));
 
     // The key really lives in the keyring on disk: a new gnome-keyring process still has it.
