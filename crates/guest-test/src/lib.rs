@@ -77,8 +77,8 @@ pub const BLE_GUEST_TESTS: &[&str] = &[
 pub const BLE_PASSKEY_GUEST_TESTS: &[&str] = &[
     "ble_controllers_up",
     "ours_ble_pairing_agent",
-    "ble_io_capabilities_display_and_keyboard",
     "ble_peripheral_serves_fido_service",
     "ours_ble_scan_finds_key",
+    "ble_io_capabilities_display_and_keyboard",
     "ours_ble_pairs_with_passkey_entry",
 ];
