@@ -156,7 +156,14 @@ pub fn enumerate(scan_for: Duration) -> Result<Vec<BleCandidate>, TransportError
 
 /// BlueZ's and D-Bus's words for "this machine has no Bluetooth stack running".
 fn no_bluetooth(text: &str) -> bool {
-    ["org.freedesktop.DBus.Error.FileNotFound", "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NoServer", "No Bluetooth adapter"]
+    [
+        "org.freedesktop.DBus.Error.FileNotFound",
+        "org.freedesktop.DBus.Error.ServiceUnknown",
+        "org.freedesktop.DBus.Error.NoServer",
+        "system_bus_socket",
+        "org.bluez was not provided",
+        "No Bluetooth adapter",
+    ]
         .iter()
         .any(|needle| text.contains(needle))
 }
@@ -381,4 +388,28 @@ pub fn open(candidate: &BleCandidate) -> Result<BleLink<BtleplugPipe>, Transport
 pub fn candidate(id: &DeviceId) -> Option<BleCandidate> {
     let address = id.0.strip_prefix("ble:")?;
     Some(BleCandidate { descriptor: descriptor(address, None), address: address.to_owned() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Wherever the tests run (no system bus, a bus without bluetoothd, or a real adapter), a
+    /// scan answers: a machine without Bluetooth simply has no BLE keys.
+    #[test]
+    fn a_scan_without_bluetooth_lists_nothing_instead_of_failing() -> Result<(), TransportError> {
+        let found = enumerate(Duration::ZERO)?;
+        assert!(found.iter().all(|c| c.descriptor.id.0 == format!("ble:{}", c.address)));
+        Ok(())
+    }
+
+    #[test]
+    fn device_ids_name_the_address() {
+        let candidate = candidate(&DeviceId("ble:AA:BB:CC:DD:EE:FF".into()));
+        assert_eq!(candidate.map(|c| c.address), Some("AA:BB:CC:DD:EE:FF".to_owned()));
+        assert!(super::candidate(&DeviceId("usb:1050:0407:x".into())).is_none());
+        assert!(is_pairing_failure("Operation failed with ATT error: 0x0e"));
+        assert!(no_bluetooth("D-Bus error org.freedesktop.DBus.Error.ServiceUnknown: The name org.bluez was not provided"));
+        assert!(no_bluetooth("connecting to BlueZ: Failed to connect to socket /run/dbus/system_bus_socket: No such file or directory"));
+    }
 }
