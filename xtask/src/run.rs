@@ -107,8 +107,19 @@ impl Session {
         command
     }
 
+    /// Runs `keydesk ARGS`, echoing it as a user would type it (the environment set here is the
+    /// demo's keyring session and the PIN/password a user would type at the prompt).
     fn run(&self, keydesk: &Path, args: &[&str], env: &[(&str, &str)]) -> Result {
-        run_command(&mut self.command(keydesk, args, env))
+        eprintln!("\n$ keydesk {}", args.iter().map(|a| if a.contains(' ') { format!("\"{a}\"") } else { (*a).to_owned() }).collect::<Vec<_>>().join(" "));
+        let status = self
+            .command(keydesk, args, env)
+            .status()
+            .map_err(|e| format!("could not run {}: {e}", keydesk.display()))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`keydesk {}` failed ({status})", args.join(" ")))
+        }
     }
 
     fn show(&self, keydesk: &Path, args: &[&str]) -> Result {
