@@ -3,13 +3,15 @@
 
 use crate::devices::choose;
 use keydesk_ctap_client::Client;
-use keydesk_transport::{discovery, Device};
+use keydesk_platform_authenticator::open_any;
+use keydesk_transport::Device;
 use std::io::{BufRead, IsTerminal, Write};
 
 /// `--device` and `--json`, flattened into every key subcommand.
 #[derive(Debug, clap::Args)]
 pub struct Target {
-    /// The key to use (an ID from `keydesk devices`); optional when only one is connected.
+    /// The key to use (an ID from `keydesk devices`, e.g. `platform:this-computer` for this
+    /// computer's own passkeys); optional when only one security key is connected.
     #[arg(long, global = true)]
     pub device: Option<String>,
     /// Print JSON instead of sentences.
@@ -18,10 +20,10 @@ pub struct Target {
 }
 
 impl Target {
-    /// Opens the chosen key as a CTAP client.
+    /// Opens the chosen key (a security key or this computer) as a CTAP client.
     pub fn open(&self) -> anyhow::Result<Client<Box<dyn Device>>> {
         let id = choose(self.device.as_deref())?;
-        Ok(Client::new(discovery::open(&id)?))
+        Ok(Client::new(open_any(&id)?))
     }
 }
 
