@@ -15,7 +15,7 @@ use crate::output::print_json;
 use anyhow::Context;
 use keydesk_ctap::commands::{GetInfoRequest, GetInfoResponse};
 use keydesk_ctap::{CommandRequest, CommandResponse};
-use keydesk_transport::{discovery, Message, NoWatch};
+use keydesk_transport::{Message, NoWatch};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -48,7 +48,7 @@ struct InfoJson {
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let id = choose(args.device.as_deref())?;
-    let mut device = discovery::open(&id)?;
+    let mut device = keydesk_platform_authenticator::open_any(&id)?;
     let response = device
         .transact(Message::Ctap2(&GetInfoRequest.encode()), &mut NoWatch)
         .with_context(|| format!("asking {id} for its information"))?;
