@@ -14,6 +14,8 @@ import type {
   SettingsView,
 } from "./bindings/keydesk";
 import { call, ceremony, type CeremonyUi } from "./ipc";
+import { codesApi } from "./codes/api";
+import { serversApi } from "./servers/api";
 
 type Device = { device: string };
 
@@ -66,4 +68,6 @@ export const api = {
     ceremony<SettingsView>("settings_enterprise_attestation", args, ui),
   reset_guide: (args: Device) => call<ResetGuideView>("reset_guide", args),
   reset_key: (args: Device & { confirmed: boolean }, ui: CeremonyUi) => ceremony<KeyInfoView>("reset_key", args, ui),
+  ...codesApi,
+  ...serversApi,
 } satisfies Record<CommandName, (...args: never[]) => Promise<unknown>>;
