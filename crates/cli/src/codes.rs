@@ -10,6 +10,9 @@
 //! `KEYDESK_VAULT_PASSWORD`, the OS keyring slot, the password from a hidden prompt. A keyring
 //! that is missing or locked is reported and the password is asked for: nothing is lost.
 //!
+//! The work is done by `keydesk-codes` (the library the desktop app calls too); this module is
+//! the terminal's side: arguments, prompts, environment variables, printing.
+//!
 //! JSON shapes (`--json`):
 //! * `codes list`: `{"vault": PATH, "time": UNIX, "accounts": [{"id", "issuer", "name",
 //!   "type", "algorithm", "digits", "period", "counter", "tags", "pinned", "order", "note",
@@ -23,17 +26,12 @@
 
 mod accounts;
 mod clock;
-mod keyring_store;
 mod output;
-mod screen;
-mod security_key;
 mod transfer;
 mod unlock;
 
 #[cfg(test)]
 mod tests;
-
-use std::path::PathBuf;
 
 /// `keydesk codes [ACTION]`.
 #[derive(Debug, clap::Args)]
@@ -98,11 +96,4 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         Action::UnlockWith(command) => unlock::unlock_with(&args.vault, command),
         Action::CheckClock(check) => clock::check_clock(check),
     }
-}
-
-/// Where the vault lives when `--vault` is not given: `<data dir>/keydesk/codes.vault`.
-fn default_vault_path() -> anyhow::Result<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "keydesk")
-        .ok_or_else(|| anyhow::anyhow!("no home directory is known for this user: pass --vault PATH"))?;
-    Ok(dirs.data_dir().join("codes.vault"))
 }

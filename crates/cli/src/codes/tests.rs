@@ -12,7 +12,8 @@ use keydesk_otp::{Account, SecretBytes, SecretString};
 use keydesk_transport::memory;
 use keydesk_virtual_key::{Authenticator, Config, KeyRng};
 
-use super::security_key::{self, RP_ID};
+use keydesk_codes::security_key::{self, RP_ID};
+use keydesk_codes::CodesError;
 
 /// Small Argon2 parameters: the KDF cost is a parameter, the defaults stay RFC 9106's.
 const TEST_KDF: PasswordKdfParams = PasswordKdfParams { memory_kib: 64, iterations: 1, parallelism: 1 };
@@ -95,11 +96,10 @@ fn a_vault_without_security_key_slot_says_how_to_enroll() -> anyhow::Result<()> 
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("codes.vault");
     drop(new_vault(&path)?);
-    let error = security_key::unlock(&mut virtual_key(1, "k"), &path, VaultOptions::default(), &mut NoUser::default())
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-    assert!(error.contains("unlock-with security-key enable"), "{error}");
+    let error = security_key::unlock(&mut virtual_key(1, "k"), &path, VaultOptions::default(), &mut NoUser::default()).err();
+    assert!(matches!(error, Some(CodesError::NoSecurityKeySlot)), "{error:?}");
+    let said = error.map(|e| super::unlock::security_key_unlock_error(e, &path).to_string()).unwrap_or_default();
+    assert!(said.contains("unlock-with security-key enable"), "{said}");
     Ok(())
 }
 

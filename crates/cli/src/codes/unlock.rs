@@ -1,17 +1,17 @@
-//! Finding, creating and unlocking the vault, and the `unlock-with` slot commands.
+//! Finding, creating and unlocking the vault for a command, and the `unlock-with` slot
+//! commands: the terminal's side (prompts, environment variables, messages) over
+//! `keydesk_codes::open`.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use keydesk_otp::vault::providers::{self, KEYRING_KIND};
-use keydesk_otp::vault::{PasswordKdfParams, SlotInfo, SlotKind, Vault, VaultOptions};
-use keydesk_otp::SecretString;
+use keydesk_codes::open::{self, Slot};
+use keydesk_codes::{Codes, CodesError, OsKeyring, SecretString};
+use keydesk_otp::vault::PasswordKdfParams;
 use keydesk_transport::discovery;
 use keydesk_transport::DeviceId;
 
-use super::keyring_store::OsKeyring;
 use super::output::{print_slots, report_save_warning};
-use super::security_key;
 use crate::key::confirm;
 use crate::terminal::{read_new_secret, read_secret, Terminal};
 
@@ -42,7 +42,7 @@ impl VaultArgs {
     pub fn path(&self) -> anyhow::Result<PathBuf> {
         match &self.vault {
             Some(path) => Ok(path.clone()),
-            None => super::default_vault_path(),
+            None => open::default_vault_path().ok_or_else(|| anyhow::anyhow!("no home directory is known for this user: pass --vault PATH")),
         }
     }
 
@@ -50,65 +50,58 @@ impl VaultArgs {
         PasswordKdfParams { memory_kib: self.argon2_memory_kib, iterations: self.argon2_iterations, ..PasswordKdfParams::default() }
     }
 
-    /// Opens the vault, creating it on first use.
-    pub fn open(&self) -> anyhow::Result<Vault> {
+    /// Opens the vault, creating it on first use. Unlocking, in order: `--security-key`, the
+    /// password from the environment, the OS keyring slot, the password from a prompt.
+    pub fn open(&self) -> anyhow::Result<Codes> {
         let path = self.path()?;
         if !path.exists() {
             return self.create(&path);
         }
         if let Some(device) = &self.security_key {
             let mut client = keydesk_ctap_client::Client::new(discovery::open(&DeviceId(device.clone()))?);
-            return security_key::unlock(&mut client, &path, VaultOptions::default(), &mut Terminal::new());
+            eprintln!("Unlocking with the security key: touch it when it blinks.");
+            return open::unlock_with_security_key(&mut client, &path, &mut Terminal::new()).map_err(|e| security_key_unlock_error(e, &path));
         }
         if std::env::var_os(VAULT_PASSWORD_ENV).is_some() {
             return unlock_with_password(&path);
         }
-        if has_keyring_slot(&path)? {
-            match providers::unlock_with_keystore(&path, &OsKeyring, VaultOptions::default()) {
-                Ok(vault) => return Ok(vault),
+        if open::has_keyring_slot(&path)? {
+            match open::unlock_with_keyring(&path, &OsKeyring) {
+                Ok(codes) => return Ok(codes),
                 Err(error) => eprintln!("The OS keyring did not unlock the vault ({error}); using the password instead."),
             }
         }
         unlock_with_password(&path)
     }
 
-    fn create(&self, path: &Path) -> anyhow::Result<Vault> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            create_private_dir(parent)?;
-        }
+    fn create(&self, path: &Path) -> anyhow::Result<Codes> {
         eprintln!("No vault at {}: creating one. Its password is the way in when the keyring or security key is unavailable.", path.display());
         let (kdf, recommended) = (self.kdf(), PasswordKdfParams::default());
-        if kdf.memory_kib < recommended.memory_kib || kdf.iterations < recommended.iterations {
+        if open::is_weaker_than_recommended(kdf) {
             eprintln!("Warning: Argon2id with {} KiB and {} passes is weaker than RFC 9106's recommendation ({} KiB, {} passes); meant for tests only.", kdf.memory_kib, kdf.iterations, recommended.memory_kib, recommended.iterations);
         }
         let password = read_new_secret(VAULT_PASSWORD_ENV, "New vault password")?;
-        let password = SecretString::new(password.as_str().to_owned());
-        let vault = Vault::create(path, &password, kdf, VaultOptions::default())?;
+        let codes = open::create(path, &SecretString::new(password.as_str().to_owned()), kdf)?;
         eprintln!("Created the vault {}.", path.display());
-        Ok(vault)
+        Ok(codes)
     }
 }
 
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).with_context(|| format!("creating {}", dir.display()))
+/// A failed security-key unlock in the CLI's words: a vault without a security-key slot says
+/// how to enroll one.
+pub fn security_key_unlock_error(error: CodesError, path: &Path) -> anyhow::Error {
+    match error {
+        CodesError::NoSecurityKeySlot => {
+            anyhow::anyhow!("{error}: enroll one with `keydesk codes unlock-with security-key enable --device ID`")
+        }
+        other => anyhow::Error::new(other).context(format!("unlocking {}", path.display())),
+    }
 }
 
-fn unlock_with_password(path: &Path) -> anyhow::Result<Vault> {
+fn unlock_with_password(path: &Path) -> anyhow::Result<Codes> {
     let password = read_secret(VAULT_PASSWORD_ENV, "Vault password")?;
     let password = SecretString::new(password.as_str().to_owned());
-    Vault::unlock_with_password(path, &password, VaultOptions::default()).with_context(|| format!("unlocking {}", path.display()))
-}
-
-fn has_keyring_slot(path: &Path) -> anyhow::Result<bool> {
-    Ok(Vault::read_slots(path)?.iter().any(|s| is_kind(s, KEYRING_KIND)))
-}
-
-pub fn is_kind(slot: &SlotInfo, kind: &str) -> bool {
-    matches!(&slot.kind, SlotKind::Raw { raw_kind, .. } if raw_kind == kind)
+    open::unlock_with_password(path, &password).with_context(|| format!("unlocking {}", path.display()))
 }
 
 /// `keydesk codes unlock-with ...`.
@@ -154,51 +147,38 @@ pub enum SecurityKeyAction {
 }
 
 pub fn unlock_with(args: &VaultArgs, command: &UnlockWith) -> anyhow::Result<()> {
-    let mut vault = args.open()?;
+    let mut codes = args.open()?;
     match command {
         UnlockWith::Status => {}
         UnlockWith::Keyring { action: Toggle::Enable } => {
-            if vault.slots().iter().any(|s| is_kind(s, KEYRING_KIND)) {
-                anyhow::bail!("the OS keyring already unlocks this vault");
-            }
-            let name = keyring_entry_name(vault.path());
-            providers::enroll_keystore_slot(&mut vault, &OsKeyring, &name, "OS keyring")
-                .context("the OS keyring could not store the vault key; the vault is unchanged and the password still opens it")?;
+            codes
+                .enable_keyring(&OsKeyring)
+                .map_err(|error| match error {
+                    CodesError::KeyringAlreadyEnabled => anyhow::Error::new(error),
+                    other => anyhow::Error::new(other)
+                        .context("the OS keyring could not store the vault key; the vault is unchanged and the password still opens it"),
+                })?;
             eprintln!("The OS keyring now unlocks the vault; the password still works too.");
         }
         UnlockWith::Keyring { action: Toggle::Disable } => {
-            let slots: Vec<SlotInfo> = vault.slots().into_iter().filter(|s| is_kind(s, KEYRING_KIND)).collect();
-            if slots.is_empty() {
-                anyhow::bail!("the OS keyring does not unlock this vault");
-            }
-            for slot in slots {
-                vault.remove_slot(&slot.id)?;
-                if let SlotKind::Raw { params, .. } = &slot.kind {
-                    if let Err(error) = OsKeyring::forget(&String::from_utf8_lossy(params)) {
-                        eprintln!("The slot was removed, but its key could not be deleted from the keyring: {error}");
-                    }
-                }
+            if let Some(warning) = codes.disable_keyring(&OsKeyring)? {
+                eprintln!("The {warning}");
             }
             eprintln!("The OS keyring no longer unlocks the vault.");
         }
         UnlockWith::SecurityKey(SecurityKeyAction::Enable { device, label }) => {
             let mut client = keydesk_ctap_client::Client::new(discovery::open(&DeviceId(device.clone()))?);
-            security_key::enroll(&mut client, &mut vault, label, &mut Terminal::new())?;
+            eprintln!("Creating the vault credential on the security key, then deriving the vault key: touch it each time it blinks.");
+            codes.enroll_security_key(&mut client, label, &mut Terminal::new())?;
             eprintln!("The security key now unlocks the vault (--security-key {device}); the password still works too.");
         }
         UnlockWith::SecurityKey(SecurityKeyAction::Disable { slot, yes }) => {
-            let found = vault.slots().into_iter().find(|s| &s.id == slot && is_kind(s, providers::FIDO2_KIND));
+            let found: Option<Slot> = codes.slots().into_iter().find(|s| &s.id == slot && s.kind == keydesk_otp::vault::providers::FIDO2_KIND);
             let Some(found) = found else { anyhow::bail!("no security-key slot {slot}: see `keydesk codes unlock-with status`") };
             confirm(&format!("Remove the security-key slot \"{}\"?", found.label), *yes)?;
-            vault.remove_slot(slot)?;
+            codes.remove_security_key(slot)?;
         }
     }
-    report_save_warning(&mut vault);
-    print_slots(&vault.slots(), args.json)
-}
-
-/// The keyring entry of a vault: one per vault file.
-pub fn keyring_entry_name(path: &Path) -> String {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    format!("vault:{}", absolute.display())
+    report_save_warning(&mut codes);
+    print_slots(&codes.slots(), args.json)
 }
