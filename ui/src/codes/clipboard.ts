@@ -28,16 +28,16 @@ export class ClipboardAutoClear {
     private readonly clearAfterSeconds = CLEAR_AFTER_SECONDS,
   ) {}
 
-  /** A code was copied at `nowMs`: (re)start the delay. */
-  copied(label: string, nowMs: number): void {
+  /** A code was copied at `nowMs`: (re)start the delay (`seconds`: the backend's delay). */
+  copied(label: string, nowMs: number, seconds = this.clearAfterSeconds): void {
     this.cancel();
-    this.state = { kind: "holding", label, clearsAtMs: nowMs + this.clearAfterSeconds * 1000 };
+    this.state = { kind: "holding", label, clearsAtMs: nowMs + seconds * 1000 };
     this.onChange(this.state);
     this.handle = this.timers.setTimeout(() => {
       this.handle = null;
       this.state = { kind: "idle" };
       void this.clear().finally(() => this.onChange(this.state));
-    }, this.clearAfterSeconds * 1000);
+    }, seconds * 1000);
   }
 
   /** Stops the pending clear (the screen is left: the clear happens at once instead). */
