@@ -130,26 +130,20 @@ pub fn test_end_to_end() -> Result {
         .env("KEYDESK_E2E_DIR", target_dir().join("e2e")))
 }
 
-/// `cargo xtask run`: the app against the local reference server (embedded SQLite, demo user),
-/// with the simulated key attached (marked as simulated) and the developer menu.
-pub fn run_app(args: &[String]) -> Result {
-    use crate::reference_server::{ReferenceServer, DEMO_PASSWORD, DEMO_USER, ORIGIN};
+/// Opens the app against the reference server `cargo xtask run` started at `server`, with the
+/// simulated key attached (marked as simulated) and the developer menu; returns when it closes.
+pub fn open_app(server: &str, data: &Path, args: &[String]) -> Result {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Err("no display, so the desktop app was not opened: run `cargo xtask run` in a desktop session (or under xvfb-run)".into());
+    }
     let app = build_desktop(false)?;
-    run(cargo().current_dir(repo_root()).args(["build", "-p", "keydesk-server"]))?;
-    let data = repo_root().join("target").join("xtask-run");
-    std::fs::create_dir_all(&data).map_err(|e| format!("cannot create {data:?}: {e}"))?;
-    let _server = ReferenceServer::start(&target_dir().join("debug").join("keydesk-server"), &data.join("server"))?;
-    eprintln!("xtask: reference server at {ORIGIN}; demo user {DEMO_USER}, password {DEMO_PASSWORD}");
     let mut command = Command::new(&app);
     command
-        .args(["--server", ORIGIN, "--developer", "--simulated-key", "--simulated-key-state"])
+        .args(["--server", server, "--developer", "--simulated-key", "--simulated-key-state"])
         .arg(data.join("simulated-key.state"))
         .arg("--data-dir")
         .arg(data.join("app"))
         .args(args);
-    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        return Err("no display: run `cargo xtask run` in a desktop session (or under xvfb-run)".into());
-    }
     run(&mut command)
 }
 

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub fn run(_args: &[String]) -> Result {
+pub fn run(args: &[String]) -> Result {
     ensure(&[BUILD, &["vsmartcard-vpcd", "dbus-daemon", "dbus-bin", "gnome-keyring"]].concat())?;
     run_command(cargo().current_dir(repo_root()).args(["build", "--package", "keydesk-cli", "--package", "keydesk-server"]))?;
     let keydesk = target_dir().join("debug").join("keydesk");
@@ -33,8 +33,11 @@ pub fn run(_args: &[String]) -> Result {
     session.show(&keydesk, &["info", "--device", &device])?;
     walk_through_enrollment(&session, &keydesk, &device)?;
 
-    if std::io::stdin().is_terminal() {
-        eprintln!("\nThe server and the virtual key keep running: open {ORIGIN} in a browser, or try");
+    if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
+        eprintln!("\nxtask: opening the desktop app against {ORIGIN} (close its window to stop everything)");
+        crate::app::open_app(ORIGIN, &data_dir, args)?;
+    } else if std::io::stdin().is_terminal() {
+        eprintln!("\nNo display, so the desktop app was not opened. The server and the virtual key keep running: open {ORIGIN} in a browser, or try");
         eprintln!("`{} server passkeys list` in another terminal.", keydesk.display());
         eprintln!("Press Enter to stop them.");
         let mut line = String::new();

@@ -1,5 +1,6 @@
 //! `cargo xtask test` and `cargo xtask bench`.
 
+use crate::app;
 use crate::cmd::{cargo, repo_root, run, Result};
 use keydesk_testkit::Postgres;
 use crate::system_packages::{ensure, ensure_python, BUILD, TEST, TEST_PYTHON};
@@ -10,9 +11,11 @@ const TEST_POSTGRES_PORT: u16 = 55432;
 /// Installs what the tests need, starts the components they share, runs lints and every test.
 /// Extra arguments are passed to `cargo test` (e.g. a test-name filter).
 pub fn test(extra: &[String]) -> Result {
-    ensure(&[BUILD, TEST].concat())?;
+    ensure(&[BUILD, TEST, app::BUILD_PACKAGES, app::TEST_PACKAGES].concat())?;
     ensure_python(TEST_PYTHON)?;
     crate::guest::prepare()?;
+    // The desktop app embeds ui/dist at compile time: build the UI before anything compiles it.
+    app::build_ui()?;
     let root = repo_root();
     run(cargo()
         .current_dir(&root)
@@ -28,12 +31,18 @@ pub fn test(extra: &[String]) -> Result {
     drop(postgres);
     if extra.is_empty() {
         crate::browser::server_pages()?;
+        app::test_ui()?;
     }
     Ok(())
 }
 
 /// Runs every benchmark; each prints its own measurements beside a baseline of the same run.
 pub fn bench(extra: &[String]) -> Result {
-    ensure(&[BUILD, TEST].concat())?;
-    run(cargo().current_dir(repo_root()).args(["bench", "--workspace"]).args(extra))
+    ensure(&[BUILD, TEST, app::BUILD_PACKAGES, app::TEST_PACKAGES].concat())?;
+    app::build_ui()?;
+    run(cargo().current_dir(repo_root()).args(["bench", "--workspace"]).args(extra))?;
+    if extra.is_empty() {
+        app::bench_startup()?;
+    }
+    Ok(())
 }
