@@ -59,6 +59,17 @@ impl From<keydesk_transport::TransportError> for AppError {
     }
 }
 
+impl From<keydesk_platform_authenticator::OpenError> for AppError {
+    fn from(error: keydesk_platform_authenticator::OpenError) -> Self {
+        match error {
+            keydesk_platform_authenticator::OpenError::Transport(error) => error.into(),
+            // "This computer" could not be opened: its keyring is locked or missing (the message
+            // says which and what to do; nothing was changed).
+            other => Self::new("this_computer_unavailable", other.to_string()),
+        }
+    }
+}
+
 /// What every command returns.
 pub type AppResult<T> = Result<T, AppError>;
 

@@ -59,9 +59,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Registry {
-    /// A registry scanning real hardware, keeping friendly names in `names_file`.
+    /// A registry of every real authenticator (USB, NFC, BLE keys and "this computer"), keeping
+    /// friendly names in `names_file`.
     pub fn new(names_file: Option<PathBuf>) -> Self {
-        Self::with_scanner(names_file, Arc::new(discovery::scan))
+        Self::with_scanner(names_file, Arc::new(keydesk_platform_authenticator::scan_all))
+            .with_opener(Arc::new(|id| Ok(keydesk_platform_authenticator::open_any(id)?)))
     }
 
     /// Replaces how listed devices are opened.

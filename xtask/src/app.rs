@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Needed to build the app: WebKitGTK 4.1, the tray (ayatana), icons (rsvg), xdo (menus),
-/// Node.js and npm for the UI.
+/// Needed to build the app: WebKitGTK 4.1, the tray (ayatana), icons (rsvg), xdo (menus).
+/// Node.js and npm for the UI come from [`ensure_node`].
 pub const BUILD_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -27,9 +27,16 @@ pub const BUILD_PACKAGES: &[&str] = &[
     "libayatana-appindicator3-dev",
     "librsvg2-dev",
     "libxdo-dev",
-    "nodejs",
-    "npm",
 ];
+
+/// Node.js and npm for the UI: Debian's packages unless an npm is already on PATH (a NodeSource
+/// nodejs bundles npm and conflicts with Debian's npm package, so asking apt for it would fail).
+pub fn ensure_node() -> Result {
+    if on_path("npm") && on_path("node") {
+        return Ok(());
+    }
+    ensure(&["nodejs", "npm"])
+}
 
 /// Needed by its tests: a virtual display, the WebKit WebDriver for tauri-driver, Chromium for
 /// the Playwright tests and the screenshots.
@@ -53,10 +60,13 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
 /// into ui/dist (what src-tauri embeds).
 pub fn build_ui() -> Result {
     ensure(BUILD_PACKAGES)?;
+    ensure_node()?;
     let ui = ui_dir();
     let installed = ui.join("node_modules").join(".package-lock.json");
     if modified(&installed) < modified(&ui.join("package-lock.json")) {
-        run(&mut npm(&["ci", "--no-audit", "--no-fund"]))?;
+        // `npm install`, not `npm ci`: the registry mirror this project is built from serves only
+        // the current platform's optional packages, which `npm ci` takes for a lock file out of sync.
+        run(&mut npm(&["install", "--no-audit", "--no-fund"]))?;
     }
     run(&mut npm(&["run", "build"]))
 }
