@@ -291,6 +291,10 @@ echo "guest test exited with $?"
 # Leaving init panics the kernel; panic=-1 reboots at once and -no-reboot ends QEMU.
 "#;
 
+/// root and `nobody` (for busybox `su nobody -c ...`; a shell so `-c` works).
+const PASSWD: &str = "root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n";
+const GROUP: &str = "root:x:0:\nnogroup:x:65534:\n";
+
 /// The initramfs: busybox, /init, the modules, the test binaries and the libfido2 tools with
 /// their libraries, packed with `busybox cpio -o -H newc` and gzip.
 fn build_initramfs(layout: &Layout, modules: &Path, guest: &Path, peer: &Path, fido2: &Path) -> Result<PathBuf> {
@@ -325,6 +329,10 @@ fn build_initramfs(layout: &Layout, modules: &Path, guest: &Path, peer: &Path, f
             copy(&real, &place)?;
         }
     }
+    // An unprivileged user, for the test that our discovery reports a hidraw node it may not open.
+    std::fs::create_dir_all(root.join("etc")).map_err(|e| format!("creating /etc: {e}"))?;
+    std::fs::write(root.join("etc/passwd"), PASSWD).map_err(|e| format!("writing /etc/passwd: {e}"))?;
+    std::fs::write(root.join("etc/group"), GROUP).map_err(|e| format!("writing /etc/group: {e}"))?;
     std::fs::write(root.join("init"), INIT).map_err(|e| format!("writing /init: {e}"))?;
     run(Command::new("chmod").arg("755").arg(root.join("init")), "chmod /init")?;
     let initrd = layout.work.join("initrd.cpio.gz");

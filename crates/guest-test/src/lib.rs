@@ -4,7 +4,9 @@
 //! `insmod hid hid-generic uhid`): it serves the virtual key through `/dev/uhid` (crate
 //! `keydesk-uhid`) and drives it over real hidraw with three hosts: ours (the hidapi adapter of
 //! `keydesk-transport` and `keydesk-ctap-client`), Debian's libfido2 tools, and the
-//! `ctap-hid-fido2` crate (built apart, see `peer-ctap-hid-fido2/`). It prints one
+//! `ctap-hid-fido2` crate (built apart, see `peer-ctap-hid-fido2/`); and it runs our discovery scan
+//! as the unprivileged user `nobody` to show a root-only hidraw node reported as a permission
+//! problem pointing to `udev/` (and the key listed once the node is opened up). It prints one
 //! `PASS <name>` or `FAIL <name>: <why>` line per test on the serial console.
 //!
 //! The binary `keydesk-guest-ble` (feature `ble`, on by default) runs in the BLE guest, where
@@ -34,6 +36,7 @@ pub const GUEST_TESTS: &[&str] = &[
     "ours_list_credentials",
     "ours_cancel_during_touch",
     "ours_unplugged_mid_operation",
+    "ours_discovery_no_hidraw_permission",
     "libfido2_token_list",
     "libfido2_token_info",
     "libfido2_cred_make_verify",

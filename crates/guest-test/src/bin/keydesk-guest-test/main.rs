@@ -6,6 +6,7 @@ mod bench;
 mod libfido2;
 mod ours;
 mod peer;
+mod permission;
 mod served;
 
 use keydesk_guest_test::report::DONE_MARKER;
@@ -21,7 +22,13 @@ pub fn report(name: &str, result: TestResult) {
 }
 
 fn main() {
+    // The child started as an unprivileged user by the permission test.
+    if std::env::args().nth(1).as_deref() == Some(permission::SCAN_COMMAND) {
+        permission::print_scan();
+        return;
+    }
     ours::run();
+    permission::run();
     libfido2::run();
     peer::run();
     bench::run();
