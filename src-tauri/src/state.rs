@@ -36,6 +36,8 @@ pub struct Options {
 
 impl AppState {
     pub fn new(registry: Registry, options: Options) -> Self {
-        Self { registry: Arc::new(registry), ceremonies: Arc::default(), options: Arc::new(options), watch_generation: Arc::default(), codes: Arc::default(), servers: Arc::default() }
+        // Server profiles live beside the app's other data (so `--data-dir` isolates them too).
+        let servers = Arc::new(crate::commands::servers::ServersState::in_data_dir(options.data_dir.as_deref()));
+        Self { registry: Arc::new(registry), ceremonies: Arc::default(), options: Arc::new(options), watch_generation: Arc::default(), codes: Arc::default(), servers }
     }
 }

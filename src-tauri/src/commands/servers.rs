@@ -43,6 +43,12 @@ impl std::fmt::Debug for ServersState {
 }
 
 impl ServersState {
+    /// Profiles in `servers.json` of the app's data directory (`--data-dir`), or where the CLI
+    /// keeps them when no directory was given; sessions in the OS keyring.
+    pub fn in_data_dir(data_dir: Option<&std::path::Path>) -> Self {
+        Self { profiles: data_dir.map(|dir| dir.join("servers.json")), ..Self::default() }
+    }
+
     /// Profiles in `profiles`, sessions in the stores `tokens` makes (tests: memory).
     pub fn new(profiles: PathBuf, tokens: TokenStoreFactory) -> Self {
         Self { profiles: Some(profiles), tokens, accounts: Mutex::default() }

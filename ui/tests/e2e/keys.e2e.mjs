@@ -13,7 +13,8 @@ async function answerPin(session, pin) {
   await session.clickText("dialog button[type='submit']", /Continue/);
 }
 
-export const steps = [
+// Run before the Servers steps: the app enrolls passkeys only on a key with a PIN.
+export const setup = [
   [
     "set a PIN",
     async ({ session }) => {
@@ -25,6 +26,9 @@ export const steps = [
       await session.waitFor(".result .ok", { text: /PIN set\. PIN set, 8 tries left/ });
     },
   ],
+];
+
+export const steps = [
   [
     "see the enrolled passkey listed on the key",
     async ({ session, rpId, user }) => {

@@ -33,12 +33,21 @@ export const PASSWORD = "e2e-password-2026";
 
 const children = [];
 function start(command, args, extraEnv = {}) {
-  const child = spawn(command, args, { env: { ...process.env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
+  // Its own process group, so stopping it stops what it started (the D-Bus session's daemons).
+  const child = spawn(command, args, { env: { ...process.env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"], detached: true });
   children.push(child);
   return child;
 }
 function stopAll() {
-  for (const child of children.reverse()) if (child.exitCode === null) child.kill("SIGTERM");
+  for (const child of children.reverse()) {
+    if (child.exitCode !== null) continue;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      child.kill("SIGTERM");
+    }
+  }
+  children.length = 0;
 }
 process.on("exit", stopAll);
 
@@ -66,7 +75,13 @@ if (added.status !== 0) throw new Error("could not add the e2e user to the refer
 start(serverBin, [...serverArgs, "--origin", ORIGIN, "serve", "--listen", `127.0.0.1:${SERVER_PORT}`], { RUST_LOG: "warn" });
 await waitForPort(SERVER_PORT, "keydesk-server");
 
-start(driverBin, ["--port", String(DRIVER_PORT), "--native-driver", "/usr/bin/WebKitWebDriver"]);
+// The app keeps server sessions in the OS keyring (Secret Service): tauri-driver, and so the app,
+// run in a D-Bus session of their own with an unlocked gnome-keyring whose files are in `work`.
+const KEYRING_SH = 'printf %s e2e-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"';
+mkdirSync(join(work, "keyring"), { recursive: true });
+start("dbus-run-session", ["--", "sh", "-c", KEYRING_SH, "sh", driverBin, "--port", String(DRIVER_PORT), "--native-driver", "/usr/bin/WebKitWebDriver"], {
+  XDG_DATA_HOME: join(work, "keyring"),
+});
 await waitForPort(DRIVER_PORT, "tauri-driver");
 
 // The app reads these from the environment tauri-driver and WebKitWebDriver pass down.
@@ -83,18 +98,41 @@ const session = await Session.start(`http://127.0.0.1:${DRIVER_PORT}`, app, [
 
 const context = { session, origin: ORIGIN, user: USER, password: PASSWORD, rpId: new URL(ORIGIN).hostname };
 const results = [];
+
+/** On a failure: what the page showed (the hash and the main text), to see why. */
+async function dumpPage(session) {
+  const page = await session
+    .execute(`return location.href + "\\n" + (document.body ? document.body.innerText : "(no body)").slice(0, 2000);`)
+    .catch((error) => `(could not read the page: ${error.message})`);
+  console.error(`--- page at the failure ---\n${page}\n---`);
+}
 let failed = false;
+const AREAS = ["servers", "keys", "codes"];
 try {
   // The app starts on Keys with the simulated key listed and marked as simulated.
-  await session.waitFor("[data-device='virtual:simulated']", { text: /Simulated/ });
-  for (const area of ["servers", "keys", "codes"]) {
+  try {
+    await session.waitFor("[data-device='virtual:simulated']", { text: /Simulated/ });
+    results.push("ok      app: starts on Keys with the simulated key listed");
+  } catch (error) {
+    failed = true;
+    results.push(`FAILED  app: starts on Keys with the simulated key listed: ${error.message}`);
+    await dumpPage(session);
+  }
+  // The key gets its PIN first (the app enrolls passkeys only on a key with a PIN).
+  const PLAN = [["keys", "setup"], ["servers", "steps"], ["keys", "steps"], ["codes", "steps"]];
+  for (const [area, part] of failed ? [] : PLAN) {
     const file = join(here, `${area}.e2e.mjs`);
     if (!existsSync(file)) {
       results.push(`NOT RUN ${area}: ${area}.e2e.mjs is missing`);
       failed = true;
       continue;
     }
-    const { steps } = await import(file);
+    const steps = (await import(file))[part];
+    if (!Array.isArray(steps) || steps.length === 0) {
+      results.push(`NOT RUN ${area}: ${area}.e2e.mjs exports no ${part}`);
+      failed = true;
+      continue;
+    }
     let areaFailed = false;
     for (const [name, step] of steps) {
       if (areaFailed) {
@@ -108,9 +146,11 @@ try {
       } catch (error) {
         failed = areaFailed = true;
         results.push(`FAILED  ${area}: ${name}: ${error.message}`);
+        await dumpPage(session);
       }
     }
   }
+  if (failed && results.length === 1) results.push(`NOT RUN ${AREAS.join(", ")}: the app did not start as expected`);
 } finally {
   await session.end().catch(() => undefined);
   stopAll();

@@ -1,5 +1,25 @@
 // Servers steps in the real app against the local reference server: add the profile, log on
 // with the password, enroll a passkey on the simulated key under a name, log on with it alone.
+
+/** Picks the simulated key in the "Which authenticator?" chooser (it lists this computer too). */
+async function chooseSimulatedKey(session) {
+  await session.clickText("dialog[aria-labelledby='choose-key'] ul.choices button", /Simulated security key/);
+}
+/** Waits for `css` with `text`, answering the key's PIN prompt (the PIN keys.e2e.mjs set) if asked. */
+async function untilShown(session, css, text) {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    for (const el of await session.find(css)) if (text.test(await session.text(el).catch(() => ""))) return;
+    const [pin] = await session.find("dialog[open] #ceremony-pin");
+    if (pin) {
+      await session.type(pin, "246810");
+      await session.clickText("dialog[open] button[type='submit']", /Continue/);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${css} with text ${text}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export const steps = [
   [
     "add the server profile",
@@ -27,7 +47,8 @@ export const steps = [
     async ({ session }) => {
       await session.type(await session.waitFor("form[aria-label='Add a passkey'] input"), "e2e key");
       await session.clickText("form[aria-label='Add a passkey'] button[type='submit']", /Add passkey/);
-      await session.waitFor("li.server-passkey", { text: /e2e key/, timeout: 30000 });
+      await chooseSimulatedKey(session);
+      await untilShown(session, "li.server-passkey", /e2e key/);
     },
   ],
   [
@@ -37,7 +58,8 @@ export const steps = [
       await session.waitFor("li.server-card .status", { text: /Not logged on/ });
       await session.clickText("li.server-card button", /Open/);
       await session.clickText(".server-detail button", /Log on with a passkey only/);
-      await session.waitFor(".server-detail h2", { text: /^e2e: /, timeout: 30000 });
+      await chooseSimulatedKey(session);
+      await untilShown(session, ".server-detail h2", /^e2e: /);
     },
   ],
 ];

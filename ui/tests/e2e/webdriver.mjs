@@ -1,5 +1,6 @@
 // A minimal W3C WebDriver client (fetch only) for tauri-driver + WebKitWebDriver.
-const ELEMENT = "element-6066-11e4-a94c-00665d2a8b5d";
+// The W3C WebDriver element reference key (WebDriver §12.1 "web element identifier").
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
 export class Session {
   constructor(base, id) {
@@ -22,7 +23,10 @@ export class Session {
 
   async find(css) {
     const found = await this.cmd("POST", "/elements", { using: "css selector", value: css });
-    return found.map((e) => e[ELEMENT]);
+    return found.map((e) => {
+      if (!e[ELEMENT]) throw new Error(`the driver returned an element without ${ELEMENT}: ${JSON.stringify(e)}`);
+      return e[ELEMENT];
+    });
   }
 
   /** Waits until `css` matches (and, when given, its text matches `text`); returns the element. */
