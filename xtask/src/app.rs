@@ -39,8 +39,9 @@ pub fn ensure_node() -> Result {
 }
 
 /// Needed by its tests: a virtual display, the WebKit WebDriver for tauri-driver, Chromium for
-/// the Playwright tests and the screenshots.
-pub const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "chromium"];
+/// the Playwright tests and the screenshots, and a Secret Service in its own D-Bus session
+/// (dbus-run-session, gnome-keyring) for the end-to-end run's server sessions.
+pub const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "chromium", "dbus-daemon", "gnome-keyring"];
 
 fn ui_dir() -> PathBuf {
     repo_root().join("ui")

@@ -32,6 +32,7 @@ pub fn test(extra: &[String]) -> Result {
     if extra.is_empty() {
         crate::browser::server_pages()?;
         app::test_ui()?;
+        app::test_end_to_end()?;
     }
     Ok(())
 }
