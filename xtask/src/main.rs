@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Some("test") => test::test(&args[1..]),
         Some("bench") => test::bench(&args[1..]),
         Some("guest") => guest::guest(&args[1..]),
+        Some("bench-startup") => app::bench_startup(),
         Some("screenshots") => app::screenshots(),
         Some("ui") => app::build_ui(),
         Some("bindings") => app::update_bindings(),
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
             &[system_packages::BUILD, system_packages::TEST, app::BUILD_PACKAGES, app::TEST_PACKAGES].concat(),
         ),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|guest|screenshots|ui|bindings|e2e|install-deps>");
+            eprintln!("usage: cargo xtask <run|test|bench|bench-startup|guest|screenshots|ui|bindings|e2e|install-deps>");
             return ExitCode::from(2);
         }
     };
