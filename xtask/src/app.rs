@@ -129,8 +129,12 @@ pub fn ensure_tauri_driver() -> Result<PathBuf> {
 /// the reference server (ui/tests/e2e/run.mjs).
 pub fn test_end_to_end() -> Result {
     ensure(TEST_PACKAGES)?;
-    let app = build_desktop(false)?;
-    run(cargo().current_dir(repo_root()).args(["build", "-p", "keydesk-server"]))?;
+    build_ui()?;
+    // The binaries `cargo test --workspace` builds for the integration tests (a no-op right after
+    // it): building them with `cargo build -p` would resolve other features and rebuild the
+    // whole Tauri stack a second time.
+    run(cargo().current_dir(repo_root()).args(["test", "--workspace", "--no-run"]))?;
+    let app = target_dir().join("debug").join("keydesk-desktop");
     let driver = ensure_tauri_driver()?;
     run(Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x800x24", "node"])
