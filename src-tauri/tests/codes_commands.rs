@@ -8,18 +8,15 @@
 use hmac::{Hmac, KeyInit, Mac};
 use keydesk_codes::clipboard::Clipboard;
 use keydesk_desktop::commands::codes::CodesState;
-use keydesk_desktop::registry::{Registry, SIMULATED_ID};
+use keydesk_desktop::registry::SIMULATED_ID;
 use keydesk_desktop::state::{AppState, Options};
-use keydesk_transport::discovery::Inventory;
 use serde_json::{json, Value};
 use std::net::UdpSocket;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
+use support::TestApp;
 
-type Webview = WebviewWindow<MockRuntime>;
+mod support;
 
 const PASSWORD: &str = "vault password";
 /// RFC 6238 Appendix B's SHA-1 seed, "12345678901234567890".
@@ -57,24 +54,27 @@ impl Clipboard for FakeClipboard {
 }
 
 struct App {
-    _app: tauri::App<MockRuntime>,
-    webview: Webview,
+    test: TestApp,
     dir: tempfile::TempDir,
     clipboard: FakeClipboard,
+}
+
+/// `app.ok(..)`, `app.kind(..)`, `app.ceremony(..)`: the shared helpers of tests/support.
+impl std::ops::Deref for App {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.test
+    }
 }
 
 impl App {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let registry = Registry::with_scanner(None, Arc::new(|| Inventory { devices: vec![], problems: vec![] }));
-        registry.attach_simulated(None).unwrap_or_else(|e| panic!("{e}"));
         let options = Options { data_dir: Some(dir.path().to_path_buf()), ..Options::default() };
-        let mut state = AppState::new(registry, options);
+        let mut state = AppState::new(support::simulated_registry(), options);
         let clipboard = FakeClipboard::default();
         state.codes = Arc::new(CodesState::with_clipboard(Box::new(clipboard.clone())));
-        let app = keydesk_desktop::with_commands(mock_builder(), state).build(tauri::generate_context!()).unwrap();
-        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-        Self { _app: app, webview, dir, clipboard }
+        Self { test: TestApp::new(state), dir, clipboard }
     }
 
     /// A new app whose vault already exists with small Argon2 parameters (the command creates
@@ -85,42 +85,6 @@ impl App {
         drop(keydesk_codes::open::create(&app.dir.path().join("codes.vault"), &keydesk_codes::SecretString::from(PASSWORD), kdf).unwrap());
         app.ok("codes_unlock_password", json!({"password": PASSWORD}));
         app
-    }
-
-    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: tauri::ipc::CallbackFn(0),
-            error: tauri::ipc::CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: tauri::ipc::InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.webview, request).map(|body| body.deserialize::<Value>().unwrap_or(Value::Null))
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.invoke(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
-    /// The error kind of a command expected to fail (its message must say something).
-    fn kind(&self, cmd: &str, args: Value) -> String {
-        match self.invoke(cmd, args) {
-            Err(error) => {
-                assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "no message in {error}");
-                error["kind"].as_str().unwrap_or_default().to_owned()
-            }
-            Ok(value) => panic!("{cmd}: expected an error, got {value}"),
-        }
-    }
-
-    /// A ceremony command with the arguments the UI adds (`ceremony`, `events`); the simulated
-    /// key has no PIN and approves presence itself, so nothing has to be answered.
-    fn ceremony(&self, cmd: &str, id: &str, mut args: Value) -> Result<Value, Value> {
-        args["ceremony"] = json!(id);
-        args["events"] = json!("__CHANNEL__:7");
-        self.invoke(cmd, args)
     }
 
     fn add(&self, uri: &str) -> String {

@@ -6,93 +6,23 @@
 
 use keydesk_desktop::registry::{Registry, SIMULATED_ID};
 use keydesk_desktop::state::{AppState, Options};
-use keydesk_transport::discovery::{Inventory, Problem};
 use serde_json::{json, Value};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
+use support::{invoke, invoke_answering, kind, no_hardware, ok, pin, TestApp, Webview};
+use tauri::test::MockRuntime;
 
-type Webview = WebviewWindow<MockRuntime>;
-
-/// A machine with no hardware, where pcscd is not running.
-fn no_hardware() -> keydesk_desktop::registry::Scanner {
-    Arc::new(|| Inventory { devices: vec![], problems: vec![Problem::PcscdNotRunning] })
-}
+mod support;
 
 fn app_with(options: Options, simulated: bool) -> (tauri::App<MockRuntime>, Webview) {
     let registry = Registry::with_scanner(None, no_hardware());
     if simulated {
         registry.attach_simulated(None).unwrap_or_else(|e| panic!("{e}"));
     }
-    let state = AppState::new(registry, options);
-    let app = keydesk_desktop::with_commands(mock_builder(), state)
-        .build(tauri::generate_context!())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let TestApp { app, webview } = TestApp::new(AppState::new(registry, options));
     (app, webview)
 }
 
 fn developer_app() -> (tauri::App<MockRuntime>, Webview) {
     app_with(Options { developer: true, ..Options::default() }, true)
-}
-
-/// Invokes `cmd` with JSON `args` as the UI's `invoke(cmd, args)` does.
-fn invoke(webview: &Webview, cmd: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: tauri::ipc::CallbackFn(0),
-        error: tauri::ipc::CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap_or_else(|e| panic!("{e}")),
-        body: tauri::ipc::InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(webview, request).map(|body| body.deserialize::<Value>().unwrap_or(Value::Null))
-}
-
-fn ok(result: Result<Value, Value>) -> Value {
-    result.unwrap_or_else(|e| panic!("command failed: {e}"))
-}
-
-fn kind(result: Result<Value, Value>) -> String {
-    match result {
-        Err(error) => {
-            assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "no message in {error}");
-            error["kind"].as_str().unwrap_or_default().to_owned()
-        }
-        Ok(value) => panic!("expected an error, got {value}"),
-    }
-}
-
-/// Runs a ceremony command on another thread and answers its prompts in order, as the UI
-/// would: each answer goes through `ceremony_answer` once the ceremony is registered.
-fn invoke_answering(webview: &Webview, cmd: &str, id: &str, mut args: Value, answers: &[Value]) -> Result<Value, Value> {
-    args["ceremony"] = json!(id);
-    args["events"] = json!("__CHANNEL__:7");
-    let running = webview.clone();
-    let cmd = cmd.to_owned();
-    let worker = std::thread::spawn(move || invoke(&running, &cmd, args));
-    // A prompt may not come at all (the simulated key's client keeps its PIN token for the
-    // session): answering stops when the ceremony has ended.
-    'answers: for answer in answers {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while let Err(error) = invoke(webview, "ceremony_answer", json!({"ceremony": id, "answer": answer})) {
-            if worker.is_finished() {
-                break 'answers;
-            }
-            assert!(Instant::now() < deadline, "ceremony {id} did not take the answer {answer}: {error}");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-    worker.join().unwrap_or_else(|_| panic!("invoke thread panicked"))
-}
-
-fn pin(value: &str) -> Value {
-    json!({"kind": "pin", "pin": value})
 }
 
 fn device() -> Value {
@@ -353,7 +283,12 @@ fn reset_needs_confirmation_and_erases_the_simulated_key() {
     set_pin(&webview);
     register(&app, "example.com", "alice");
     let guide = ok(invoke(&webview, "reset_guide", device()));
-    assert!(guide["steps"].as_array().is_some_and(|s| !s.is_empty()), "{guide}");
+    let steps: Vec<&str> = guide["steps"].as_array().map(|s| s.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    assert_eq!(steps.len(), 3, "{guide}");
+    assert!(steps[0].contains("plug it back in"), "replug first: {guide}");
+    assert!(steps[1].contains("within 10 seconds of being plugged in"), "the window: {guide}");
+    assert!(steps[2].contains("touch the key"), "then the touch: {guide}");
+    assert!(!steps.iter().any(|s| s.contains("confirm the reset here")), "the app confirms before the replug: {guide}");
     assert!(guide["warning"].as_str().is_some_and(|w| w.contains("deletes every passkey")));
     assert_eq!(kind(invoke_answering(&webview, "reset_key", "r0", with(device(), json!({"confirmed": false})), &[])), "invalid_argument");
     let info = ok(invoke_answering(&webview, "reset_key", "r1", with(device(), json!({"confirmed": true})), &[]));

@@ -10,17 +10,16 @@
 use hmac::{Hmac, KeyInit, Mac};
 use keydesk_account::MemoryTokenStore;
 use keydesk_desktop::commands::servers::ServersState;
-use keydesk_desktop::registry::{Registry, SIMULATED_ID};
+use keydesk_desktop::registry::SIMULATED_ID;
 use keydesk_desktop::state::{AppState, Options};
-use keydesk_transport::discovery::Inventory;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
+use support::TestApp;
+
+mod support;
 
 const PASSWORD: &str = "server password";
 /// The secret the server offers for its virtual MFA (base32 of "12345678901234567890").
@@ -166,56 +165,30 @@ fn fake_server(account: Arc<Mutex<Account>>) -> String {
 }
 
 struct App {
-    _app: tauri::App<MockRuntime>,
-    webview: WebviewWindow<MockRuntime>,
+    test: TestApp,
     dir: tempfile::TempDir,
+}
+
+/// `app.ok(..)`, `app.kind(..)`, `app.ceremony(..)`: the shared helpers of tests/support.
+impl std::ops::Deref for App {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.test
+    }
 }
 
 impl App {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let registry = Registry::with_scanner(None, Arc::new(|| Inventory { devices: vec![], problems: vec![] }));
-        registry.attach_simulated(None).unwrap_or_else(|e| panic!("{e}"));
         let options = Options { data_dir: Some(dir.path().to_path_buf()), ..Options::default() };
-        let mut state = AppState::new(registry, options);
+        let mut state = AppState::new(support::simulated_registry(), options);
         let tokens = MemoryTokenStore::new();
         state.servers = Arc::new(ServersState::new(dir.path().join("servers.json"), Box::new(move || Box::new(tokens.clone()))));
-        let app = keydesk_desktop::with_commands(mock_builder(), state).build(tauri::generate_context!()).unwrap();
-        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-        Self { _app: app, webview, dir }
+        Self { test: TestApp::new(state), dir }
     }
 
-    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: tauri::ipc::CallbackFn(0),
-            error: tauri::ipc::CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: tauri::ipc::InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.webview, request).map(|body| body.deserialize::<Value>().unwrap_or(Value::Null))
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.invoke(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
-    fn kind(&self, cmd: &str, args: Value) -> String {
-        match self.invoke(cmd, args) {
-            Err(error) => {
-                assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "no message in {error}");
-                error["kind"].as_str().unwrap_or_default().to_owned()
-            }
-            Ok(value) => panic!("{cmd}: expected an error, got {value}"),
-        }
-    }
-
-    fn ceremony_kind(&self, cmd: &str, id: &str, mut args: Value) -> String {
-        args["ceremony"] = json!(id);
-        args["events"] = json!("__CHANNEL__:7");
-        self.invoke(cmd, args).err().map(|e| e["kind"].as_str().unwrap_or_default().to_owned()).unwrap_or_default()
+    fn ceremony_kind(&self, cmd: &str, id: &str, args: Value) -> String {
+        self.ceremony(cmd, id, args).err().map(|e| e["kind"].as_str().unwrap_or_default().to_owned()).unwrap_or_default()
     }
 }
 
