@@ -5,6 +5,7 @@ mod pcscd;
 mod postgres;
 mod process;
 mod secret_service;
+pub mod smtp;
 
 pub use pcscd::{Pcscd, PCSCD_SOCKET};
 pub use postgres::Postgres;
