@@ -493,13 +493,25 @@ pub async fn reset_guide(state: State<'_, AppState>, device: String) -> AppResul
         let guide = client.reset_guide()?;
         Ok(ResetGuideView {
             transport: guide.transport.to_owned(),
-            steps: guide.steps,
+            steps: app_reset_steps(&guide.steps, guide.window_seconds),
             long_touch: guide.long_touch,
             window_seconds: guide.window_seconds,
             warning: guide.warning.to_owned(),
         })
     })
     .await
+}
+
+/// The library's steps (replug, confirm within the window, touch) as this app runs them: the
+/// person confirms before replugging, and the app sends the reset the moment the key is back.
+fn app_reset_steps(steps: &[String], window_seconds: u32) -> Vec<String> {
+    let sent = format!(
+        "KeyDesk sends the reset as soon as the key is back: keys accept it only within {window_seconds} seconds of being plugged in or placed on the reader."
+    );
+    match steps {
+        [replug, .., touch] => vec![replug.clone(), sent, touch.clone()],
+        _ => steps.to_vec(),
+    }
 }
 
 /// How long the user has to remove and reinsert the key during a reset.
