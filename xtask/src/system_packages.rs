@@ -11,9 +11,9 @@ pub const BUILD: &[&str] = &["pkg-config", "libpcsclite-dev", "libssl-dev", "lib
 /// Needed by the tests: the vpcd virtual reader driver that presents the virtual key to pcscd
 /// as a contactless card, PostgreSQL for the server's multi-instance database, and libudev for
 /// the independent host (Mozilla's `authenticator`) the virtual key is tested against, and a
-/// real Secret Service (gnome-keyring on its own D-Bus) for the keyring tests, and Xvfb for the
-/// screen-capture test.
-pub const TEST: &[&str] = &["vsmartcard-vpcd", "postgresql", "libudev-dev", "dbus-daemon", "dbus-bin", "gnome-keyring", "xvfb"];
+/// real Secret Service (gnome-keyring on its own D-Bus) for the keyring tests, Xvfb for the
+/// screen-capture test, and Debian's aiosmtpd as the SMTP server email codes are delivered to.
+pub const TEST: &[&str] = &["vsmartcard-vpcd", "postgresql", "libudev-dev", "dbus-daemon", "dbus-bin", "gnome-keyring", "xvfb", "python3-aiosmtpd"];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
