@@ -7,7 +7,7 @@ import type { AppContext, Screen } from "./screen";
 import keys from "./screens/keys";
 import keyDetail from "./screens/keyDetail";
 import diagnostics from "./screens/diagnostics";
-import { applyTheme, nextTheme, savedTheme, setTheme } from "./theme";
+import { applyTheme, followSystemTheme, nextTheme, savedTheme, setTheme } from "./theme";
 import { parseRoute, routeHash, type Route, type ScreenName } from "./views/route";
 
 // The Codes and Servers screens live in ui/src/codes/ and ui/src/servers/ (screen.ts there).
@@ -34,6 +34,7 @@ const NAV: ScreenName[] = ["keys", "codes", "servers", "diagnostics"];
 
 export function startApp(root: HTMLElement, info: AppInfo): void {
   applyTheme(savedTheme());
+  followSystemTheme();
   const main = h("main", { id: "main", tabindex: "-1" });
   const navLinks = NAV.map((name) => h("a", { href: routeHash({ screen: name }), "data-screen": name }, SCREENS[name].title));
   const themeButton = h("button", { type: "button", class: "theme", "aria-label": "Theme" });
@@ -67,11 +68,12 @@ export function startApp(root: HTMLElement, info: AppInfo): void {
     info,
     navigate(route: Route) {
       const hash = routeHash(route);
-      if (location.hash === hash) render();
+      if (location.hash === hash) render(true);
       else location.hash = hash;
     },
   };
-  function render() {
+  /** Renders the route; after a navigation, focus moves to the new screen's heading. */
+  function render(moveFocus: boolean) {
     if (typeof cleanup === "function") cleanup();
     const route = parseRoute(location.hash);
     const screen = SCREENS[route.screen];
@@ -84,9 +86,14 @@ export function startApp(root: HTMLElement, info: AppInfo): void {
     const section = h("section", { class: `screen screen-${route.screen}` });
     replace(main, section);
     cleanup = screen.mount(section, ctx, route);
+    if (moveFocus) {
+      const heading = section.querySelector("h1");
+      heading?.setAttribute("tabindex", "-1");
+      (heading ?? main).focus();
+    }
   }
-  window.addEventListener("hashchange", render);
-  render();
+  window.addEventListener("hashchange", () => render(true));
+  render(false);
   // Two frames after the first render the shell is on screen (the start-up benchmark's mark).
   requestAnimationFrame(() => requestAnimationFrame(() => void api.first_paint().catch(() => undefined)));
 }

@@ -20,6 +20,13 @@ export function nextTheme(choice: ThemeChoice): ThemeChoice {
   return choice === "system" ? "light" : choice === "light" ? "dark" : "system";
 }
 
+/** Re-applies "system" when the system preference changes while the app is open. */
+export function followSystemTheme(): void {
+  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
+    if (savedTheme() === "system") applyTheme("system");
+  });
+}
+
 export function setTheme(choice: ThemeChoice): void {
   localStorage.setItem(KEY, choice);
   applyTheme(choice);

@@ -4,7 +4,7 @@ import type { CeremonyEvent } from "../bindings/keydesk";
 import { h, replace } from "../dom";
 import type { CeremonyUi } from "../ipc";
 import { pinPrompt } from "../views/pin";
-import { enrollPercent } from "../views/fingerprint";
+import { enrollPercent, enrollStep } from "../views/fingerprint";
 
 /** Options for the dialog. */
 export interface DialogOptions {
@@ -12,11 +12,61 @@ export interface DialogOptions {
   title: string;
   /** Samples the sensor needs (for the enrollment progress bar). */
   samplesPerEnrollment?: number | null;
+  /** What the person should do while the key works (shown at the start and after a PIN). */
+  waiting?: string;
+  /** The words of a touch request, when this ceremony needs other words than a plain touch. */
+  touchPrompt?: string;
+  /** Steps to show in order above the live status (the guided reset). */
+  steps?: string[];
+  /** Where focus goes after the dialog closes when the control that opened it is gone. */
+  returnFocus?: () => HTMLElement | null;
+}
+
+/** The controls Tab can reach inside `root`, in order. */
+function tabbable(root: HTMLElement): HTMLElement[] {
+  const candidates = root.querySelectorAll<HTMLElement>("button, [href], input, select, textarea, summary, [tabindex]");
+  return Array.from(candidates).filter(
+    (el) => el.tabIndex >= 0 && !(el as HTMLButtonElement).disabled && !el.closest("[hidden]") && el.getClientRects().length > 0,
+  );
+}
+
+/** Keeps Tab and Shift+Tab inside a modal dialog (the browser would move on to its own UI). */
+export function trapFocus(dialog: HTMLDialogElement): void {
+  dialog.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab") return;
+    const items = tabbable(dialog);
+    const first = items[0];
+    const last = items[items.length - 1];
+    if (!first || !last) {
+      event.preventDefault();
+      return;
+    }
+    const active = document.activeElement;
+    if (event.shiftKey && (active === first || !dialog.contains(active))) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (active === last || !dialog.contains(active))) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+}
+
+/** Puts focus back where it was before a dialog opened, or on a sensible fallback. */
+export function restoreFocus(previous: Element | null, fallback?: () => HTMLElement | null): void {
+  if (previous instanceof HTMLElement && previous !== document.body && previous.isConnected && !previous.closest("dialog")) {
+    previous.focus();
+    return;
+  }
+  const target = fallback?.() ?? (document.getElementById("main") as HTMLElement | null);
+  target?.focus();
 }
 
 /** A CeremonyUi in a <dialog>; call `close()` when the command settles. */
 export function ceremonyDialog(options: DialogOptions): CeremonyUi & { close(): void } {
-  const status = h("p", { class: "ceremony-status", role: "status", "aria-live": "polite" }, "Working…");
+  const previous = document.activeElement;
+  const waiting = options.waiting ?? "Working…";
+  const status = h("p", { class: "ceremony-status", role: "status", "aria-live": "polite" }, waiting);
   const body = h("div", { class: "ceremony-body" });
   let cancel: () => void = () => undefined;
   const cancelButton = h("button", { type: "button", onclick: () => cancel() }, "Cancel");
@@ -24,6 +74,7 @@ export function ceremonyDialog(options: DialogOptions): CeremonyUi & { close(): 
     "dialog",
     { class: "ceremony", "aria-labelledby": "ceremony-title" },
     h("h2", { id: "ceremony-title" }, options.title),
+    options.steps?.length ? h("ol", { class: "steps" }, ...options.steps.map((step) => h("li", {}, step))) : null,
     status,
     body,
     h("div", { class: "actions" }, cancelButton),
@@ -32,6 +83,7 @@ export function ceremonyDialog(options: DialogOptions): CeremonyUi & { close(): 
     event.preventDefault();
     cancel();
   });
+  trapFocus(dialog);
   document.body.appendChild(dialog);
   dialog.showModal();
   cancelButton.focus();
@@ -50,7 +102,7 @@ export function ceremonyDialog(options: DialogOptions): CeremonyUi & { close(): 
     show(event: CeremonyEvent) {
       switch (event.kind) {
         case "touch_needed":
-          say("Touch your security key now (it may blink).");
+          say(options.touchPrompt ?? "Touch your security key now (it may blink).");
           break;
         case "uv_needed":
           say("Touch the fingerprint sensor.");
@@ -60,7 +112,7 @@ export function ceremonyDialog(options: DialogOptions): CeremonyUi & { close(): 
           break;
         case "fingerprint_sample": {
           const percent = enrollPercent(options.samplesPerEnrollment ?? null, event.remaining_samples);
-          say(`${event.advice} ${event.remaining_samples} more good samples needed.`);
+          say(enrollStep(options.samplesPerEnrollment ?? null, event.remaining_samples, event.status, event.advice));
           replace(
             body,
             h("progress", { max: 100, value: percent, "aria-label": "Fingerprint enrollment progress" }),
@@ -101,7 +153,7 @@ export function ceremonyDialog(options: DialogOptions): CeremonyUi & { close(): 
           const pin = input.value;
           input.value = "";
           replace(body);
-          say("Checking the PIN…");
+          say(options.waiting ?? "Checking the PIN…");
           resolve(pin);
         });
         const previous = cancel;
@@ -145,6 +197,7 @@ export function ceremonyDialog(options: DialogOptions): CeremonyUi & { close(): 
     close() {
       dialog.close();
       dialog.remove();
+      restoreFocus(previous, options.returnFocus);
     },
   };
 }

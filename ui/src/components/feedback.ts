@@ -3,6 +3,7 @@
 import type { AppError } from "../bindings/keydesk";
 import { h } from "../dom";
 import { toAppError } from "../ipc";
+import { restoreFocus, trapFocus } from "./ceremonyDialog";
 
 /** Announces `text` in the app's live region (and shows it briefly). */
 export function announce(text: string): void {
@@ -22,9 +23,12 @@ export function errorBox(error: unknown): HTMLElement {
 /** Asks a yes/no question in a modal dialog; resolves true only on the confirm button. */
 export function confirmDialog(question: string, detail: string, confirmLabel: string): Promise<boolean> {
   return new Promise((resolve) => {
+    const previous = document.activeElement;
     const done = (value: boolean) => {
       dialog.close();
       dialog.remove();
+      // Back to the control that asked, so a following ceremony dialog returns there too.
+      restoreFocus(previous);
       resolve(value);
     };
     const no = h("button", { type: "button", onclick: () => done(false) }, "Cancel");
@@ -40,6 +44,7 @@ export function confirmDialog(question: string, detail: string, confirmLabel: st
       event.preventDefault();
       done(false);
     });
+    trapFocus(dialog);
     document.body.appendChild(dialog);
     dialog.showModal();
     no.focus();

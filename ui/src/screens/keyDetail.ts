@@ -5,8 +5,8 @@ import { withDialog } from "../components/ceremonyDialog";
 import { announce, confirmDialog, errorBox } from "../components/feedback";
 import { h, replace } from "../dom";
 import type { Screen } from "../screen";
-import { newPinProblem, pinSummary } from "../views/pin";
-import { protectionLabel } from "../views/passkeys";
+import { newPinProblem, pinSummary, triesLeft } from "../views/pin";
+import { capacityText, protectionLabel } from "../views/passkeys";
 
 type Tab = "overview" | "pin" | "passkeys" | "fingerprints" | "settings" | "reset";
 const TABS: [Tab, string][] = [
@@ -32,6 +32,7 @@ function overview(panel: HTMLElement, info: KeyInfoView): void {
       ...field("Protocols", info.versions.join(", ")),
       ...field("AAGUID", info.aaguid),
       ...field("PIN", info.pin ? pinSummary(info.pin) : "Not supported (U2F only)"),
+      ...(info.pin?.uv_supported ? field("Fingerprint", info.pin.uv_retries === null ? "Supported" : `${triesLeft(info.pin.uv_retries)} before the PIN is required`) : []),
       ...field("Room for passkeys", info.remaining_passkeys === null ? "" : `${info.remaining_passkeys} more`),
       ...field("Transports", info.transports.join(", ")),
       ...field("Extensions", info.extensions.join(", ")),
@@ -120,6 +121,7 @@ function passkeysPanel(panel: HTMLElement, device: string): void {
                 .then((updated) => {
                   announce("Passkey user renamed.");
                   render(updated);
+                  body.querySelector<HTMLElement>(`[data-credential="${CSS.escape(passkey.credential_id)}"] button`)?.focus();
                 })
                 .catch((error) => editor.append(errorBox(error)));
             });
@@ -148,10 +150,14 @@ function passkeysPanel(panel: HTMLElement, device: string): void {
                   onclick: async () => {
                     const who = passkey.user_name ?? passkey.display_name ?? "this account";
                     if (!(await confirmDialog(`Delete the passkey for ${who} on ${site.rp_id}?`, "You can no longer sign in with it on that site.", "Delete passkey"))) return;
-                    withDialog({ title: "Deleting the passkey" }, (ui) => api.passkey_delete({ device, credential_id: passkey.credential_id }, ui))
+                    withDialog(
+                      { title: "Deleting the passkey", returnFocus: () => body.querySelector<HTMLElement>(".capacity") },
+                      (ui) => api.passkey_delete({ device, credential_id: passkey.credential_id }, ui),
+                    )
                       .then((updated) => {
                         announce("Passkey deleted.");
                         render(updated);
+                        body.querySelector<HTMLElement>(".capacity")?.focus();
                       })
                       .catch((error) => body.prepend(errorBox(error)));
                   },
@@ -166,7 +172,7 @@ function passkeysPanel(panel: HTMLElement, device: string): void {
     );
     replace(
       body,
-      h("p", { class: "capacity" }, `${list.existing} passkeys stored, room for ${list.remaining} more.`),
+      h("p", { class: "capacity", tabindex: "-1" }, capacityText(list.existing, list.remaining)),
       ...(sites.length ? sites : [h("p", { class: "empty" }, "No passkeys are stored on this key.")]),
     );
   };
@@ -198,12 +204,21 @@ function fingerprintsPanel(panel: HTMLElement, device: string, info: KeyInfoView
     );
     enroll.addEventListener("submit", (event) => {
       event.preventDefault();
-      withDialog({ title: "Adding a fingerprint", samplesPerEnrollment: samples }, (ui) =>
+      const first = samples ? ` (sample 1 of ${samples})` : "";
+      withDialog(
+        {
+          title: "Adding a fingerprint",
+          samplesPerEnrollment: samples,
+          waiting: `Touch the fingerprint sensor with the finger to add${first}.`,
+          returnFocus: () => body.querySelector<HTMLElement>("#fingerprint-name"),
+        },
+        (ui) =>
         api.fingerprint_enroll({ device, name: name.value || null }, ui),
       )
         .then((updated) => {
           announce("Fingerprint added.");
           render(updated);
+          body.querySelector<HTMLElement>("#fingerprint-name")?.focus();
         })
         .catch((error) => body.prepend(errorBox(error)));
     });
@@ -213,19 +228,22 @@ function fingerprintsPanel(panel: HTMLElement, device: string, info: KeyInfoView
         "ul",
         { class: "fingerprints" },
         ...view.fingerprints.map((fp) => {
-          const rename = h("input", { type: "text", value: fp.name ?? "", "aria-label": "Fingerprint name" });
+          const rename = h("input", { type: "text", value: fp.name ?? "", "aria-label": `Name of fingerprint ${fp.name ?? fp.template_id}` });
           const form = h("form", { class: "inline" }, rename, h("button", { type: "submit" }, "Rename"));
           form.addEventListener("submit", (event) => {
             event.preventDefault();
             withDialog({ title: "Renaming the fingerprint" }, (ui) =>
               api.fingerprint_rename({ device, template_id: fp.template_id, name: rename.value }, ui),
             )
-              .then(render)
+              .then((updated) => {
+                render(updated);
+                body.querySelector<HTMLElement>(`[data-template="${CSS.escape(fp.template_id)}"] input`)?.focus();
+              })
               .catch((error) => form.append(errorBox(error)));
           });
           return h(
             "li",
-            { "data-template": fp.template_id },
+            { class: "fingerprint", "data-template": fp.template_id },
             form,
             h(
               "button",
@@ -234,8 +252,14 @@ function fingerprintsPanel(panel: HTMLElement, device: string, info: KeyInfoView
                 class: "danger",
                 onclick: async () => {
                   if (!(await confirmDialog(`Delete the fingerprint ${fp.name ?? fp.template_id}?`, "It can no longer unlock the key.", "Delete"))) return;
-                  withDialog({ title: "Deleting the fingerprint" }, (ui) => api.fingerprint_delete({ device, template_id: fp.template_id }, ui))
-                    .then(render)
+                  withDialog(
+                    { title: "Deleting the fingerprint", returnFocus: () => body.querySelector<HTMLElement>("#fingerprint-name") },
+                    (ui) => api.fingerprint_delete({ device, template_id: fp.template_id }, ui),
+                  )
+                    .then((updated) => {
+                      render(updated);
+                      body.querySelector<HTMLElement>("#fingerprint-name")?.focus();
+                    })
                     .catch((error) => body.prepend(errorBox(error)));
                 },
               },
@@ -370,7 +394,12 @@ function resetPanel(panel: HTMLElement, device: string, refresh: () => void): vo
       const start = async () => {
         if (!(await confirmDialog("Reset this key?", guide.warning, "Continue"))) return;
         if (!(await confirmDialog("Really erase everything on it?", "This cannot be undone.", "Erase everything"))) return;
-        withDialog({ title: "Resetting the key" }, (ui) => api.reset_key({ device, confirmed: true }, ui))
+        const touchPrompt = guide.long_touch
+          ? "Touch and hold the key for several seconds now (it blinks): the reset happens when you do."
+          : "Touch the key now (it blinks): the reset happens when you touch it.";
+        withDialog({ title: "Resetting the key", steps: guide.steps, touchPrompt, returnFocus: () => body.querySelector<HTMLElement>("button") }, (ui) =>
+          api.reset_key({ device, confirmed: true }, ui),
+        )
           .then(() => {
             replace(body, h("p", { class: "ok" }, "The key was reset: it has no passkeys, no PIN and no fingerprints now."));
             announce("Key reset.");
@@ -382,7 +411,11 @@ function resetPanel(panel: HTMLElement, device: string, refresh: () => void): vo
         body,
         h("p", { class: "warning" }, guide.warning),
         h("ol", { class: "steps" }, ...guide.steps.map((step) => h("li", {}, step))),
-        h("p", { class: "hint" }, `The key accepts a reset only within about ${guide.window_seconds} seconds of being connected${guide.long_touch ? ", and wants a long touch" : ""}.`),
+        h(
+          "p",
+          { class: "hint" },
+          `The key accepts a reset only within about ${guide.window_seconds} seconds of being plugged in or placed on the reader${guide.long_touch ? ", and wants a long touch" : ""}: KeyDesk sends it as soon as the key is back.`,
+        ),
         h("button", { type: "button", class: "danger", onclick: start }, "Start reset"),
       );
     })

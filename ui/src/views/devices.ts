@@ -27,7 +27,7 @@ export function keyStatus(info: KeyInfoView): string {
     else if (pin.pin_retries === 0) parts.push("PIN blocked");
     else parts.push(pin.pin_retries === null ? "PIN set" : `PIN set (${pin.pin_retries} tries left)`);
   }
-  if (info.remaining_passkeys !== null) parts.push(`room for ${info.remaining_passkeys} more passkeys`);
+  if (info.remaining_passkeys !== null) parts.push(`room for ${info.remaining_passkeys} more ${info.remaining_passkeys === 1 ? "passkey" : "passkeys"}`);
   if (info.fingerprint_sensor) parts.push("fingerprint sensor");
   return parts.join(" · ");
 }

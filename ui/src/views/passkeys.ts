@@ -13,3 +13,8 @@ export function protectionLabel(protection: string | null): string {
       return "Default protection";
   }
 }
+
+/** "2 passkeys stored, room for 23 more." with the singular where it belongs. */
+export function capacityText(existing: number, remaining: number): string {
+  return `${existing} ${existing === 1 ? "passkey" : "passkeys"} stored, room for ${remaining} more.`;
+}

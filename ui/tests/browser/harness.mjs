@@ -55,11 +55,13 @@ export async function stop() {
 
 /**
  * Opens the UI at `hash` with the mocked IPC configured by `scenario` (see mock-ipc.js) and
- * `theme` ("light" | "dark" | undefined = system). Returns the page.
+ * `theme` ("light" | "dark" saved as the person's choice; undefined = follow the system) and
+ * `systemTheme` (the system preference; by default the same as `theme`, else light). Returns the page.
  */
-export async function open(hash = "#/keys", { scenario = {}, theme, width = 1040, height = 720 } = {}) {
+export async function open(hash = "#/keys", { scenario = {}, theme, systemTheme, width = 1040, height = 720 } = {}) {
   const { browser, url } = await start();
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme: theme === "dark" ? "dark" : "light" });
+  const colorScheme = systemTheme ?? (theme === "dark" ? "dark" : "light");
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme });
   await context.addInitScript((s) => {
     window.__KEYDESK_SCENARIO__ = s;
   }, scenario);

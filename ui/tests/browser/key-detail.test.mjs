@@ -90,7 +90,7 @@ test("fingerprint enrollment shows each sample's advice and the progress", async
   await page.getByRole("button", { name: "Add fingerprint" }).click();
   await page.getByRole("dialog").getByLabel("PIN", { exact: true }).fill("1234");
   await page.keyboard.press("Enter");
-  await page.getByRole("dialog").getByText("Too fast: move the finger more slowly.", { exact: false }).waitFor();
+  await page.getByRole("dialog").getByText("Too fast: move the finger more slowly. Sample 1 of 4 recorded. Lift your finger and touch the sensor again.").waitFor();
   const progress = page.getByRole("dialog").getByLabel("Fingerprint enrollment progress");
   await page.waitForFunction(() => Number(document.querySelector("dialog progress")?.getAttribute("value")) >= 75);
   assert.ok(Number(await progress.getAttribute("value")) >= 75);
@@ -107,7 +107,7 @@ test("settings: always-UV toggles, and a guided reset needs two confirmations", 
   await page.getByText("Always-UV turned on.").first().waitFor();
 
   await page.getByRole("tab", { name: "Reset" }).click();
-  await page.getByText("Remove the key from the computer.").waitFor();
+  await page.getByText("Remove the key from the USB port and plug it back in.").waitFor();
   await page.getByRole("button", { name: "Start reset" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Continue" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Erase everything" }).click();

@@ -285,18 +285,28 @@
     settings_enterprise_attestation: (args) => ceremony(args, async (c) => (await withPin(c, "to change the key's settings"), (key.enterpriseAttestation = true), settings())),
     reset_guide: () => ({
       transport: "usb",
-      steps: ["Remove the key from the computer.", "Plug it in again.", "Touch the key when it blinks."],
+      // The words src-tauri's reset_guide sends for a USB key.
+      steps: [
+        "Remove the key from the USB port and plug it back in.",
+        "KeyDesk sends the reset as soon as the key is back: keys accept it only within 10 seconds of being plugged in or placed on the reader.",
+        "When it blinks, touch the key.",
+      ],
       long_touch: false,
       window_seconds: 10,
-      warning: "Resetting deletes every passkey on this key, its PIN, its fingerprints and its settings.",
+      warning: "Resetting deletes every passkey on this key, its PIN, its fingerprints and its settings. Accounts that use these passkeys can no longer be signed in to with this key.",
     }),
     reset_key: (args) =>
       ceremony(args, async (c) => {
         if (!args.confirmed) throw err("invalid_argument", "confirm first");
+        const step = scenario.resetStepDelay ?? 100;
         send(c.channel, { kind: "progress", done: 0, total: 2, label: "Remove the key now (or lift it off the reader)." });
-        await sleep(100);
+        await sleep(step);
+        send(c.channel, { kind: "progress", done: 0, total: 2, label: "Now connect it again (or tap it on the reader)." });
+        await sleep(step);
+        send(c.channel, { kind: "progress", done: 2, total: 2, label: "Touch the key to confirm the reset." });
         send(c.channel, { kind: "touch_needed" });
-        await sleep(100);
+        await sleep(scenario.touchDelay ?? step);
+        if (c.cancelled) throw err("cancelled", "Cancelled; nothing more was done.");
         key.pinSet = false;
         key.sites = [];
         key.fingerprints = [];

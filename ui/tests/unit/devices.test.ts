@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { announceChanges, keyStatus, sortDevices, transportLabel } from "../../src/views/devices";
 import { enrollPercent } from "../../src/views/fingerprint";
-import { protectionLabel } from "../../src/views/passkeys";
+import { capacityText, protectionLabel } from "../../src/views/passkeys";
 import type { DeviceView, KeyInfoView } from "../../src/bindings/keydesk";
 
 const device = (id: string, name: string, simulated = false): DeviceView => ({ id, name, simulated, transport: "usb", product: "" });
@@ -33,6 +33,9 @@ describe("the Keys screen's logic", () => {
     } as KeyInfoView;
     expect(keyStatus(info)).toBe("PIN set (7 tries left) · room for 25 more passkeys · fingerprint sensor");
     expect(keyStatus({ ...info, ctap2: false })).toMatch(/U2F only/);
+    expect(keyStatus({ ...info, remaining_passkeys: 1 })).toContain("room for 1 more passkey ·");
+    expect(keyStatus({ ...info, pin: { ...info.pin!, pin_retries: 0 } })).toMatch(/^PIN blocked/);
+    expect(keyStatus({ ...info, pin: { ...info.pin!, pin_set: false } })).toMatch(/^no PIN/);
   });
 });
 
@@ -47,5 +50,9 @@ describe("fingerprint progress", () => {
   it("words passkey protection", () => {
     expect(protectionLabel("uv_required")).toMatch(/Always/);
     expect(protectionLabel(null)).toBe("Default protection");
+  });
+  it("counts stored passkeys in words", () => {
+    expect(capacityText(1, 24)).toBe("1 passkey stored, room for 24 more.");
+    expect(capacityText(2, 23)).toBe("2 passkeys stored, room for 23 more.");
   });
 });
