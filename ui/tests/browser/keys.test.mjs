@@ -53,3 +53,28 @@ test("the simulated key is offered only in developer mode", async () => {
   assert.equal(await page.getByRole("button", { name: "Attach simulated key" }).count(), 0);
   await page.context().close();
 });
+
+test("USB, NFC and this computer are listed side by side, each with its transport and its own status", async () => {
+  const page = await open("#/keys", {
+    scenario: {
+      devices: [
+        { id: "usb:1050:0407:0001", transport: "usb", product: "YubiKey 5 NFC", name: "Work key", simulated: false },
+        { id: "nfc:ACS ACR122U 00 00", transport: "nfc", product: "ACS ACR122U 00 00", name: "Backup key", simulated: false },
+        { id: "platform:this-computer", transport: "internal", product: "This computer", name: "This computer", simulated: false },
+      ],
+      infoFor: {
+        "nfc:ACS ACR122U 00 00": { pin: { pin_set: false }, fingerprint_sensor: false, remaining_passkeys: 1 },
+        "platform:this-computer": { pin: { pin_retries: 3 }, fingerprint_sensor: false },
+      },
+    },
+  });
+  const card = (id) => page.locator(`[data-device="${id}"]`);
+  await page.waitForFunction(() => [...document.querySelectorAll(".devices .status")].every((s) => s.textContent !== "Reading the key…"));
+  assert.match(await card("usb:1050:0407:0001").innerText(), /USB[\s\S]*PIN set \(8 tries left\) · room for 23 more passkeys · fingerprint sensor/);
+  assert.match(await card("nfc:ACS ACR122U 00 00").innerText(), /NFC[\s\S]*no PIN · room for 1 more passkey$/m);
+  const computer = await card("platform:this-computer").innerText();
+  assert.match(computer, /This computer[\s\S]*PIN set \(3 tries left\)/);
+  assert.equal(await card("platform:this-computer").locator(".badge").innerText(), "This computer");
+  assert.equal(await card("platform:this-computer").locator(".product").count(), 0, "no product line repeating the name");
+  await page.context().close();
+});

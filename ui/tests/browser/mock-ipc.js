@@ -65,7 +65,7 @@
     pin_supported: true,
     pin_set: key.pinSet,
     pin_retries: key.retries,
-    power_cycle_required: false,
+    power_cycle_required: scenario.powerCycleRequired ?? false,
     uv_supported: scenario.fingerprintSensor,
     uv_retries: scenario.fingerprintSensor ? 5 : null,
     force_pin_change: key.forcePinChange,
@@ -213,7 +213,13 @@
         ],
       };
     },
-    key_info: (args) => (knownDevice(args), info()),
+    key_info: (args) => {
+      knownDevice(args);
+      // scenario.infoFor[device] changes what another key reports (its PIN state merged).
+      const base = info();
+      const other = (scenario.infoFor || {})[args.device];
+      return other ? { ...base, ...other, pin: { ...base.pin, ...(other.pin || {}) } } : base;
+    },
     pin_set: (args) => {
       knownDevice(args);
       if (key.pinSet) throw err("pin_already_set", "This key already has a PIN: change it instead (you need the current PIN)");

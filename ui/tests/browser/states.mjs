@@ -44,7 +44,10 @@ async function unlockCodes(page) {
 
 /** name -> [hash, scenario, steps]. */
 export const STATES = {
-  keys: ["#/keys", { developer: true, devices: DEVICES }, async (page) => {
+  keys: ["#/keys", { developer: true, devices: DEVICES, infoFor: {
+    "nfc:ACS ACR122U 00 00": { pin: { pin_set: false, pin_retries: 8 }, fingerprint_sensor: false, remaining_passkeys: 100 },
+    "platform:this-computer": { pin: { pin_retries: 3 }, fingerprint_sensor: false, remaining_passkeys: 1000, transports: ["internal"] },
+  } }, async (page) => {
     await page.getByRole("heading", { name: "This computer" }).waitFor();
     await page.waitForFunction(() => [...document.querySelectorAll(".devices .status")].every((s) => s.textContent !== "Reading the key…"));
   }],
