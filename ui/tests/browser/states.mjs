@@ -94,7 +94,13 @@ export const STATES = {
     await page.getByRole("dialog").getByRole("button", { name: "Erase everything" }).click();
     await page.getByRole("dialog").getByText("Touch the key now").waitFor();
   }],
+  "codes-locked": ["#/codes", {}, async (page) => page.getByRole("heading", { name: "The vault is locked" }).waitFor()],
   codes: ["#/codes", {}, unlockCodes],
+  "codes-add": ["#/codes", {}, async (page) => {
+    await unlockCodes(page);
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByLabel("otpauth URI (hidden while typed)").waitFor();
+  }],
   "codes-import": ["#/codes", {}, async (page) => {
     await unlockCodes(page);
     await page.getByRole("button", { name: "Import" }).click();
@@ -103,6 +109,7 @@ export const STATES = {
     await page.getByLabel("Backup password").press("Enter");
     await page.getByRole("table").waitFor();
   }],
+  "servers-profiles": ["#/servers", {}, async (page) => page.getByRole("button", { name: "Open work" }).waitFor()],
   servers: ["#/servers", {}, async (page) => {
     await page.getByRole("button", { name: "Open work" }).click();
     await page.getByLabel("Password").fill("server pw");
