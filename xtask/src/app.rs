@@ -274,13 +274,16 @@ fn measure_start(binary: &Path, display: &str, data_dir: &Path, idle: Duration) 
         let (pss_kb, rss_kb) = tree.iter().map(|p| memory_kb(*p)).fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
         StartSample { first_paint, pss_kb, rss_kb, processes: tree.len() }
     });
-    // The whole group: the app and its WebKit processes.
-    let _ = Command::new("kill").args(["-TERM", &format!("-{pid}")]).status();
+    // The whole group: the app and its WebKit processes. (Not /bin/kill: procps 4.0.2 misreads
+    // a negative PID after a signal name.)
+    use nix::sys::signal::{killpg, Signal};
+    let group = nix::unistd::Pid::from_raw(i32::try_from(pid).map_err(|_| format!("PID {pid} out of range"))?);
+    let _ = killpg(group, Signal::SIGTERM);
     let deadline = Instant::now() + Duration::from_secs(5);
     while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = Command::new("kill").args(["-KILL", &format!("-{pid}")]).status();
+    let _ = killpg(group, Signal::SIGKILL);
     let _ = child.wait();
     sample
 }
