@@ -4,7 +4,7 @@
 use crate::devices::choose;
 use keydesk_ctap_client::Client;
 use keydesk_platform_authenticator::open_any;
-use keydesk_transport::Device;
+use keydesk_transport::{Device, DeviceId};
 use std::io::{BufRead, IsTerminal, Write};
 
 /// `--device` and `--json`, flattened into every key subcommand.
@@ -22,9 +22,14 @@ pub struct Target {
 impl Target {
     /// Opens the chosen key (a security key or this computer) as a CTAP client.
     pub fn open(&self) -> anyhow::Result<Client<Box<dyn Device>>> {
-        let id = choose(self.device.as_deref())?;
-        Ok(Client::new(open_any(&id)?))
+        open(&choose(self.device.as_deref())?)
     }
+}
+
+/// Opens any authenticator `keydesk devices` lists, this computer included, as a CTAP client:
+/// the one way every command that takes a device opens it.
+pub fn open(id: &DeviceId) -> anyhow::Result<Client<Box<dyn Device>>> {
+    Ok(Client::new(open_any(id)?))
 }
 
 /// Asks before something that cannot be undone; `--yes` answers for scripts.

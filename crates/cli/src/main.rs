@@ -44,7 +44,7 @@ enum Command {
     Settings(settings::Args),
     /// Large blobs stored with passkeys: info, read, write, delete.
     Blobs(blobs::Args),
-    /// Factory-reset the key (guided: replug, confirm, touch).
+    /// Factory-reset a key (guided: replug, confirm, touch), or delete the passkeys stored on this computer.
     Reset(reset::Args),
     /// One-time codes (TOTP, HOTP, Steam): list, show, add, import, export, edit, delete.
     Codes(codes::Args),

@@ -2,7 +2,9 @@
 //! (gnome-keyring on a private D-Bus session, keydesk_testkit::SecretService): listed by
 //! `keydesk devices`, its PIN set and used by the ordinary key commands, its state created in the
 //! user's data directory, and a locked keyring reported as a listed problem and a precise error
-//! that leaves the state file as it was. Needs dbus-daemon, dbus-bin and gnome-keyring.
+//! that leaves the state file as it was; `keydesk reset` of this computer, which warns that it
+//! deletes the passkeys stored on this computer and then does. Needs dbus-daemon, dbus-bin and
+//! gnome-keyring.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers may fail loudly
 
@@ -12,7 +14,8 @@ use std::process::{Command, Output, Stdio};
 
 const DEVICE: &str = "platform:this-computer";
 
-/// `keydesk ARGS` on the session: its HOME (so its data directory), no pcscd, no PINs unless given.
+/// `keydesk ARGS` on the session: its HOME (so its data directory), no pcscd, no PINs or vault
+/// password unless given.
 fn keydesk(session: &SecretService, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
     command
@@ -20,7 +23,8 @@ fn keydesk(session: &SecretService, args: &[&str], env: &[(&str, &str)]) -> Outp
         .env("PCSCLITE_CSOCK_NAME", "/nonexistent/keydesk-test/pcscd.comm")
         .env_remove("XDG_DATA_HOME")
         .env_remove("KEYDESK_PIN")
-        .env_remove("KEYDESK_NEW_PIN");
+        .env_remove("KEYDESK_NEW_PIN")
+        .env_remove("KEYDESK_VAULT_PASSWORD");
     session.env(&mut command);
     command.envs(env.iter().copied()).stdin(Stdio::null()).output().expect("run keydesk")
 }
@@ -81,4 +85,66 @@ fn this_computer_is_listed_and_managed_like_a_key_and_a_locked_keyring_loses_not
     session.stop_keyring().expect("stop gnome-keyring");
     session.start_keyring(true).expect("gnome-keyring, unlocked");
     assert_eq!(json(&keydesk(&session, &["pin", "--json", "--device", DEVICE], &[]))["pin_set"], true);
+}
+
+/// The vault password, for the environment of `keydesk codes`.
+const VAULT_PASSWORD: (&str, &str) = ("KEYDESK_VAULT_PASSWORD", "vault password");
+
+/// `keydesk codes ARGS` on a vault in the session's directory (small Argon2 parameters for the
+/// new vault), with `env` (the vault password, a PIN) only as given.
+fn codes(session: &SecretService, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let vault = session.dir().join("codes.vault");
+    let vault = vault.to_str().expect("UTF-8 path");
+    let mut all = vec!["codes"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--vault", vault, "--argon2-memory-kib", "64", "--argon2-iterations", "1"]);
+    keydesk(session, &all, env)
+}
+
+fn succeeded(output: &Output, what: &str) {
+    assert!(output.status.success(), "{what} failed: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn reset_of_this_computer_says_it_deletes_its_passkeys_and_does() {
+    let mut session = SecretService::start().expect("D-Bus session");
+    session.start_keyring(true).expect("gnome-keyring");
+
+    // A PIN, and a credential on this computer (the codes vault's security-key slot, made and
+    // used with the PIN).
+    let pin = ("KEYDESK_PIN", "4821");
+    let set = keydesk(&session, &["pin", "set", "--device", DEVICE], &[("KEYDESK_NEW_PIN", "4821")]);
+    succeeded(&set, "pin set");
+    succeeded(&codes(&session, &["list"], &[VAULT_PASSWORD]), "creating the vault");
+    let enroll = codes(&session, &["unlock-with", "security-key", "enable", "--device", DEVICE], &[VAULT_PASSWORD, pin]);
+    succeeded(&enroll, "enrolling this computer");
+    succeeded(&codes(&session, &["list", "--security-key", DEVICE], &[pin]), "unlocking with this computer");
+
+    // Without a terminal and without --yes: the warning names this computer's passkeys, and
+    // nothing is deleted.
+    let refused = keydesk(&session, &["reset", "--device", DEVICE], &[]);
+    assert!(!refused.status.success(), "reset without confirmation must refuse");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("deletes every passkey stored on this computer"), "the prompt says what is lost: {stderr}");
+    assert!(stderr.contains("Delete the passkeys stored on this computer?"), "{stderr}");
+    assert!(stderr.contains("--yes"), "{stderr}");
+    assert!(!stderr.contains("Remove the key"), "there is nothing to unplug: {stderr}");
+    assert_eq!(json(&keydesk(&session, &["pin", "--json", "--device", DEVICE], &[]))["pin_set"], true);
+    succeeded(
+        &codes(&session, &["list", "--security-key", DEVICE], &[pin]),
+        "unlocking with this computer after the refusal",
+    );
+
+    // Confirmed: opened through the same path as every command, reset at once.
+    let reset = keydesk(&session, &["reset", "--yes", "--device", DEVICE], &[]);
+    succeeded(&reset, "reset --yes");
+    assert!(String::from_utf8_lossy(&reset.stderr).contains("deletes every passkey stored on this computer"));
+    assert!(String::from_utf8_lossy(&reset.stdout).contains("This computer was reset"));
+    assert_eq!(json(&keydesk(&session, &["pin", "--json", "--device", DEVICE], &[]))["pin_set"], false);
+    let gone = codes(&session, &["list", "--security-key", DEVICE], &[pin]);
+    assert!(!gone.status.success(), "the credential this computer held must be gone after the reset");
+    let gone = String::from_utf8_lossy(&gone.stderr);
+    assert!(gone.contains("this security key is not enrolled in the vault"), "{gone}");
+    // The vault itself is untouched: its password still opens it.
+    succeeded(&codes(&session, &["list"], &[VAULT_PASSWORD]), "the password after the reset");
 }

@@ -8,7 +8,6 @@ use anyhow::Context;
 use keydesk_codes::open::{self, Slot};
 use keydesk_codes::{Codes, CodesError, OsKeyring, SecretString};
 use keydesk_otp::vault::PasswordKdfParams;
-use keydesk_transport::discovery;
 use keydesk_transport::DeviceId;
 
 use super::output::{print_slots, report_save_warning};
@@ -58,7 +57,7 @@ impl VaultArgs {
             return self.create(&path);
         }
         if let Some(device) = &self.security_key {
-            let mut client = keydesk_ctap_client::Client::new(discovery::open(&DeviceId(device.clone()))?);
+            let mut client = crate::key::open(&DeviceId(device.clone()))?;
             eprintln!("Unlocking with the security key: touch it when it blinks.");
             return open::unlock_with_security_key(&mut client, &path, &mut Terminal::new()).map_err(|e| security_key_unlock_error(e, &path));
         }
@@ -167,7 +166,7 @@ pub fn unlock_with(args: &VaultArgs, command: &UnlockWith) -> anyhow::Result<()>
             eprintln!("The OS keyring no longer unlocks the vault.");
         }
         UnlockWith::SecurityKey(SecurityKeyAction::Enable { device, label }) => {
-            let mut client = keydesk_ctap_client::Client::new(discovery::open(&DeviceId(device.clone()))?);
+            let mut client = crate::key::open(&DeviceId(device.clone()))?;
             eprintln!("Creating the vault credential on the security key, then deriving the vault key: touch it each time it blinks.");
             codes.enroll_security_key(&mut client, label, &mut Terminal::new())?;
             eprintln!("The security key now unlocks the vault (--security-key {device}); the password still works too.");
