@@ -15,7 +15,11 @@
 //! hci1 with our btleplug host, pairing through our agent (Just Works in one boot, passkey entry
 //! in a second).
 //!
-//! The library half is the host-side harnesses ([`harness`], [`ble_harness`]) used by the
+//! Both binaries run the same ceremony sequence with our host, written once in [`ceremonies`]
+//! over `keydesk-ctap-client`'s `Client<D: Device>`, and print their verdicts with
+//! [`report::report`].
+//!
+//! The rest of the library is the host-side harnesses ([`harness`], [`ble_harness`]) used by the
 //! integration tests `tests/guest.rs` and `tests/ble.rs`: they download a pinned Debian kernel
 //! (and the libfido2 tools, or BlueZ pinned by version and sha256) with `apt-get download`,
 //! build an initramfs, boot QEMU (TCG, microvm) and require a `PASS` line for every name in
@@ -23,6 +27,7 @@
 //! is a failure.
 
 pub mod ble_harness;
+pub mod ceremonies;
 pub mod harness;
 pub mod report;
 

@@ -3,6 +3,31 @@
 /// Marks the end of a complete guest run (printed after every test ran).
 pub const DONE_MARKER: &str = "GUEST-DONE";
 
+/// One guest test's verdict: `Err` says why it failed.
+pub type TestResult = Result<(), String>;
+
+/// Prints the verdict of one named test as the line [`parse`] reads.
+pub fn report(name: &str, result: TestResult) {
+    println!("{}", verdict_line(name, &result));
+}
+
+/// `PASS name`, or `FAIL name: why` with the reason kept on one line.
+pub fn verdict_line(name: &str, result: &TestResult) -> String {
+    match result {
+        Ok(()) => format!("PASS {name}"),
+        Err(why) => format!("FAIL {name}: {}", why.replace('\n', " | ")),
+    }
+}
+
+/// `Ok` when `condition` holds, else `Err(why)`.
+pub fn check(condition: bool, why: impl Into<String>) -> TestResult {
+    if condition {
+        Ok(())
+    } else {
+        Err(why.into())
+    }
+}
+
 /// What the console said about one run.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -52,6 +77,14 @@ mod tests {
         assert_eq!(outcome.bench, ["x 1 us"]);
         assert!(outcome.done);
         assert_eq!(outcome.missing(&["a", "b", "c"]), ["b", "c"]);
+    }
+
+    #[test]
+    fn verdict_lines_read_back_as_the_same_verdicts() {
+        let lines = [verdict_line("a", &Ok(())), verdict_line("b", &Err("first\nsecond".to_owned()))].join("\n");
+        let outcome = parse(&lines);
+        assert_eq!(outcome.passed, ["a"]);
+        assert_eq!(outcome.failed, [("b".to_owned(), "first | second".to_owned())]);
     }
 
     #[test]

@@ -4,20 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use keydesk_ctap_client::UserVerification;
 use keydesk_framing::ble::{fragment_message, BleCommand, ControlPointLen, Reassembler};
+use keydesk_guest_test::ceremonies::median;
+use keydesk_guest_test::report::TestResult;
 use keydesk_transport::ble::GattPipe;
 
-use crate::ceremonies::{registration, sign_in, BleClient, Ui};
-use crate::TestResult;
+use crate::ours_ble::{BleClient, SCRIPT};
 
 const PINGS: usize = 50;
 const CEREMONIES: usize = 10;
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples.get(samples.len() / 2).copied().unwrap_or_default()
-}
 
 /// One write (an 8-byte PING in one fragment) and the notification echoing it.
 fn round_trips(pipe: &mut dyn GattPipe) -> Result<Duration, String> {
@@ -43,24 +38,9 @@ fn round_trips(pipe: &mut dyn GattPipe) -> Result<Duration, String> {
     Ok(median(samples))
 }
 
-fn ceremonies(client: &mut BleClient) -> Result<Duration, String> {
-    let mut samples = Vec::with_capacity(CEREMONIES);
-    for i in 0..CEREMONIES {
-        let mut ui = Ui::default();
-        let start = Instant::now();
-        let made = client
-            .make_credential(&registration(format!("bench{i}").as_bytes(), false, UserVerification::Discouraged), &mut ui)
-            .map_err(|e| e.to_string())?;
-        let id = made.authenticator_data().map_err(|e| e.to_string())?.attested_credential.map(|c| c.credential_id).ok_or("no credential")?;
-        client.get_assertion(&sign_in(id, UserVerification::Discouraged), &mut ui).map_err(|e| e.to_string())?;
-        samples.push(start.elapsed());
-    }
-    Ok(median(samples))
-}
-
 pub fn run(client: &mut BleClient) -> TestResult {
     let round_trip = round_trips(client.device_mut().pipe_mut())?;
-    let ceremony = ceremonies(client)?;
+    let ceremony = SCRIPT.ceremony_median(client, CEREMONIES)?;
     let ratio = ceremony.as_secs_f64() / round_trip.as_secs_f64().max(1e-9);
     println!(
         "BENCH ble_write_notify_round_trip median {:.2} ms (n={PINGS}, one-fragment PING write + echo notification)",

@@ -6,7 +6,7 @@
 //! `FAIL <name>: <why>` line per test, `BENCH` lines, then `GUEST-DONE`.
 
 mod bench;
-mod ceremonies;
+mod ours_ble;
 mod passkey;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,40 +14,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use keydesk_ble_peripheral::{BlePeripheral, PeripheralConfig};
-use keydesk_guest_test::report::DONE_MARKER;
+use keydesk_guest_test::ceremonies::wait_until;
+use keydesk_guest_test::report::{check, report, TestResult, DONE_MARKER};
 use keydesk_transport::ble::central::{self, BleCandidate};
 use keydesk_transport::ble::pairing::{self, PairingAnswer, PairingPrompt, PairingRequest};
 use keydesk_virtual_key::{Authenticator, Config, KeyRng, PresencePolicy};
-
-pub type TestResult = Result<(), String>;
-
-/// Prints the verdict of one named test.
-pub fn report(name: &str, result: TestResult) {
-    match result {
-        Ok(()) => println!("PASS {name}"),
-        Err(why) => println!("FAIL {name}: {}", why.replace('\n', " | ")),
-    }
-}
-
-pub fn check(condition: bool, why: impl Into<String>) -> TestResult {
-    if condition {
-        Ok(())
-    } else {
-        Err(why.into())
-    }
-}
-
-/// Polls `found` until it holds or `limit` passes.
-pub fn wait_until(limit: Duration, mut found: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if found() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    found()
-}
 
 /// The user at the pairing prompt: accepts (or refuses) and remembers what was asked.
 #[derive(Debug, Default)]
@@ -139,6 +110,6 @@ fn main() {
             return;
         }
     };
-    ceremonies::run(peripheral, &candidate, &user);
+    ours_ble::run(peripheral, &candidate, &user);
     println!("{DONE_MARKER}");
 }

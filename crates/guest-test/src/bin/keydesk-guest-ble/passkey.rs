@@ -6,10 +6,11 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use keydesk_ctap_client::Client;
+use keydesk_guest_test::report::{check, report, TestResult};
 use keydesk_transport::ble::central;
 use keydesk_transport::ble::pairing::{self, PairingAnswer, PairingPrompt, PairingRequest};
 
-use crate::{check, controllers_up, report, scan_finds, start_peripheral, TestResult};
+use crate::{controllers_up, scan_finds, start_peripheral};
 
 /// The user: reads the passkey the key displays and types it when asked.
 #[derive(Debug, Default)]

@@ -7,20 +7,15 @@ use std::time::{Duration, Instant};
 
 use keydesk_framing::hid::report_id::with_report_id;
 use keydesk_framing::hid::{HidCommand, HidHost, HostEvent, ReportLen};
-use keydesk_ctap_client::UserVerification;
+use keydesk_guest_test::ceremonies::median;
+use keydesk_guest_test::report::report;
 use keydesk_virtual_key::PresencePolicy;
 
-use crate::ours::{connect, registration, sign_in, Ui};
+use crate::ours::{connect, SCRIPT};
 use crate::served::ServedKey;
-use crate::report;
 
 const PINGS: usize = 200;
 const CEREMONIES: usize = 20;
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples.get(samples.len() / 2).copied().unwrap_or_default()
-}
 
 /// One CTAPHID exchange on a raw hidraw file: send what the host queued, read until an event.
 fn exchange(hidraw: &mut File, host: &mut HidHost) -> Result<HostEvent, String> {
@@ -58,33 +53,12 @@ fn ping_round_trips(path: &str) -> Result<Duration, String> {
     Ok(median(samples))
 }
 
-fn ceremonies(served: &ServedKey) -> Result<Duration, String> {
-    let mut client = connect(served)?;
-    let mut samples = Vec::with_capacity(CEREMONIES);
-    for i in 0..CEREMONIES {
-        let mut ui = Ui::default();
-        let start = Instant::now();
-        let made = client
-            .make_credential(&registration(format!("bench{i}").as_bytes(), false, UserVerification::Discouraged), &mut ui)
-            .map_err(|e| e.to_string())?;
-        let id = made
-            .authenticator_data()
-            .map_err(|e| e.to_string())?
-            .attested_credential
-            .map(|c| c.credential_id)
-            .ok_or("no credential")?;
-        client.get_assertion(&sign_in(id, UserVerification::Discouraged), &mut ui).map_err(|e| e.to_string())?;
-        samples.push(start.elapsed());
-    }
-    Ok(median(samples))
-}
-
 pub fn run() {
     report("bench_ceremony_vs_ping", (|| {
         let served = ServedKey::start(PresencePolicy::ApproveAll)?;
         let path = served.hidraw_path()?;
         let ping = ping_round_trips(&path)?;
-        let ceremony = ceremonies(&served)?;
+        let ceremony = SCRIPT.ceremony_median(&mut connect(&served)?, CEREMONIES)?;
         let ratio = ceremony.as_secs_f64() / ping.as_secs_f64().max(1e-9);
         println!("BENCH ctaphid_ping_round_trip median {:.1} us (n={PINGS}, 8-byte PING over hidraw)", ping.as_secs_f64() * 1e6);
         println!(

@@ -6,10 +6,10 @@ use std::process::Command;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use keydesk_guest_test::report::{report, TestResult};
 use keydesk_virtual_key::PresencePolicy;
 
 use crate::served::ServedKey;
-use crate::{report, TestResult};
 
 const RP: &str = "libfido2.example";
 const PIN: &str = "5678";

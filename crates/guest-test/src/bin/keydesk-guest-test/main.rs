@@ -11,16 +11,6 @@ mod served;
 
 use keydesk_guest_test::report::DONE_MARKER;
 
-pub type TestResult = Result<(), String>;
-
-/// Prints the verdict of one named test.
-pub fn report(name: &str, result: TestResult) {
-    match result {
-        Ok(()) => println!("PASS {name}"),
-        Err(why) => println!("FAIL {name}: {}", why.replace('\n', " | ")),
-    }
-}
-
 fn main() {
     // The child started as an unprivileged user by the permission test.
     if std::env::args().nth(1).as_deref() == Some(permission::SCAN_COMMAND) {

@@ -3,9 +3,9 @@
 
 use std::process::Command;
 
+use keydesk_guest_test::report::report;
 use keydesk_virtual_key::PresencePolicy;
 
-use crate::report;
 use crate::served::ServedKey;
 
 /// Guest test name -> the peer's steps it needs.

@@ -9,11 +9,11 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::process::Command;
 
+use keydesk_guest_test::report::{report, TestResult};
 use keydesk_transport::discovery::{scan, Problem};
 use keydesk_virtual_key::PresencePolicy;
 
 use crate::served::ServedKey;
-use crate::{report, TestResult};
 
 pub const NAME: &str = "ours_discovery_no_hidraw_permission";
 /// The argument that makes this binary print one discovery scan instead of running the tests.

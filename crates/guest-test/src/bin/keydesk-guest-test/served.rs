@@ -3,9 +3,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use keydesk_framing::hid::DeviceConfig;
+use keydesk_guest_test::ceremonies::wait_until;
 use keydesk_transport::hid::usb::{enumerate, UsbCandidate};
 use keydesk_uhid::{Clock, DeviceIdentity, UhidError, UhidServer, Waker};
 use keydesk_virtual_key::{Authenticator, Config, HidKey, KeyRng, PresencePolicy};
@@ -16,18 +17,6 @@ pub struct ServedKey {
     clock: Clock,
     stop: Arc<AtomicBool>,
     serving: Option<JoinHandle<Result<(), UhidError>>>,
-}
-
-/// Polls `found` until it holds or `limit` passes.
-pub fn wait_until(limit: Duration, mut found: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if found() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    found()
 }
 
 impl ServedKey {

@@ -1,14 +1,16 @@
-//! The ceremonies of the USB and NFC end-to-end tests, over BLE: pairing (refused, then Just
-//! Works), getInfo, PIN, makeCredential, getAssertion, credential management, cancel while the
-//! key waits for a touch, the benchmark, and the key vanishing mid-operation.
+//! Our host over BLE: pairing (refused, then Just Works), the shared ceremony sequence of
+//! [`keydesk_guest_test::ceremonies`] (getInfo, PIN, makeCredential, getAssertion, credential
+//! management, cancel while the key waits for a touch), a touch completing a waiting request,
+//! the benchmark, discovery, and the key vanishing mid-operation with hot-plug events.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use keydesk_ble_peripheral::BlePeripheral;
-use keydesk_ctap::entities::{CredentialDescriptor, CredentialParameters, RpEntity, UserEntity};
-use keydesk_ctap_client::{Client, Error, GetAssertionArgs, Interaction, MakeCredentialArgs, Pin, PinRequest, UserVerification};
+use keydesk_ctap_client::{Client, UserVerification};
 use keydesk_framing::ble::ServiceRevisions;
+use keydesk_guest_test::ceremonies::{key_waits_for_touch, text, Script, Ui};
+use keydesk_guest_test::report::{check, report, TestResult};
 use keydesk_transport::ble::central::{self, BleCandidate, BtleplugPipe};
 use keydesk_transport::ble::pairing::PairingRequest;
 use keydesk_transport::ble::BleLink;
@@ -16,10 +18,9 @@ use keydesk_transport::discovery::{self, HotPlugEvent, HotPlugWatch, Inventory};
 use keydesk_transport::{TransportError, TransportKind};
 use keydesk_virtual_key::PresencePolicy;
 
-use crate::{check, report, wait_until, TestResult, User};
+use crate::User;
 
-pub const RP: &str = "ble.guest.example";
-const PIN: &str = "1234";
+pub const SCRIPT: Script = Script { prefix: "ours_ble", rp: "ble.guest.example" };
 
 pub type BleClient = Client<BleLink<Traced>>;
 
@@ -65,66 +66,6 @@ impl keydesk_transport::ble::GattPipe for Traced {
         }
         result
     }
-}
-
-/// A front end that knows the PIN, counts touch prompts and can cancel once asked to touch.
-#[derive(Debug, Default)]
-pub struct Ui {
-    pub pin: Option<&'static str>,
-    pub pin_requests: usize,
-    pub touches: usize,
-    pub cancel_on_touch: bool,
-}
-
-impl Interaction for Ui {
-    fn touch_needed(&mut self) {
-        self.touches += 1;
-    }
-
-    fn pin_needed(&mut self, _request: &PinRequest) -> Option<Pin> {
-        self.pin_requests += 1;
-        self.pin.filter(|_| self.pin_requests <= 2).map(Pin::new)
-    }
-
-    fn choose_credential(&mut self, _users: &[UserEntity]) -> Option<usize> {
-        Some(0)
-    }
-
-    fn cancel_requested(&mut self) -> bool {
-        self.cancel_on_touch && self.touches > 0
-    }
-}
-
-pub fn registration(user: &[u8], resident: bool, uv: UserVerification) -> MakeCredentialArgs {
-    let mut entity = UserEntity::new(user.to_vec());
-    entity.name = Some(String::from_utf8_lossy(user).into_owned());
-    MakeCredentialArgs {
-        client_data_hash: [5; 32],
-        rp: RpEntity::new(RP),
-        user: entity,
-        pub_key_cred_params: vec![CredentialParameters::public_key(-7)],
-        exclude_list: Vec::new(),
-        extensions: None,
-        resident_key: resident,
-        user_verification: uv,
-        enterprise_attestation: None,
-    }
-}
-
-pub fn sign_in(credential: Vec<u8>, uv: UserVerification) -> GetAssertionArgs {
-    GetAssertionArgs {
-        rp_id: RP.to_owned(),
-        client_data_hash: [6; 32],
-        allow_list: vec![CredentialDescriptor::public_key(credential)],
-        extensions: None,
-        user_presence: true,
-        user_verification: uv,
-        hmac_secret_salts: None,
-    }
-}
-
-fn text(error: Error) -> String {
-    format!("{error} ({error:?})")
 }
 
 /// The key demands an encrypted link; the user refuses to pair: the connection fails and says
@@ -177,60 +118,19 @@ pub fn run(peripheral: BlePeripheral, candidate: &BleCandidate, user: &User) {
         }
     };
     let mut client: BleClient = Client::new(link);
-    report("ours_ble_get_info", (|| {
-        let info = client.ctap2_info().map_err(text)?;
-        check(info.versions.iter().any(|v| v == "FIDO_2_1"), format!("versions {:?}", info.versions))?;
-        check(&info.aaguid == b"KeyDeskVirtual01", "aaguid is not the virtual key's")
-    })());
-    report("ours_ble_set_pin", (|| {
-        client.set_pin(&Pin::new(PIN)).map_err(text)?;
-        let retries = client.pin_retries().map_err(text)?;
-        check(retries.retries == 8, format!("{retries:?}"))
-    })());
-    let mut credential = Vec::new();
-    report("ours_ble_make_credential", (|| {
-        let mut ui = Ui { pin: Some(PIN), ..Ui::default() };
-        let made = client.make_credential(&registration(b"alice", true, UserVerification::Preferred), &mut ui).map_err(text)?;
-        let data = made.authenticator_data().map_err(|e| e.to_string())?;
-        check(data.flags.user_verified(), "no UV flag after PIN")?;
-        credential = data.attested_credential.map(|c| c.credential_id).ok_or("no attested credential")?;
-        check(ui.pin_requests == 1, format!("{} PIN requests", ui.pin_requests))
-    })());
-    report("ours_ble_get_assertion", (|| {
-        let mut ui = Ui { pin: Some(PIN), ..Ui::default() };
-        let assertion = client.get_assertion(&sign_in(credential.clone(), UserVerification::Preferred), &mut ui).map_err(text)?;
-        let data = assertion.response.authenticator_data().map_err(|e| e.to_string())?;
-        check(data.flags.user_verified() && data.flags.user_present(), "flags lack UP/UV")?;
-        check(assertion.response.credential.as_ref().is_some_and(|c| c.id == credential), "another credential answered")
-    })());
-    report("ours_ble_list_credentials", (|| {
-        let mut ui = Ui { pin: Some(PIN), ..Ui::default() };
-        let list = client.list_passkeys(&mut ui).map_err(text)?;
-        let site = list.sites.iter().find(|s| s.rp_id == RP).ok_or(format!("{} sites, none {RP}", list.sites.len()))?;
-        check(site.passkeys.len() == 1 && site.passkeys[0].user_name.as_deref() == Some("alice"), format!("{:?}", site.passkeys))
-    })());
-    report("ours_ble_cancel_during_touch", (|| {
-        peripheral.with_key(|key| key.set_presence_policy(PresencePolicy::WaitForTouch));
-        let mut ui = Ui { pin: Some(PIN), cancel_on_touch: true, ..Ui::default() };
-        let result = client.make_credential(&registration(b"bob", true, UserVerification::Preferred), &mut ui);
-        peripheral.with_key(|key| key.set_presence_policy(PresencePolicy::ApproveAll));
-        check(ui.touches > 0, "the key never asked for a touch (no keepalive UP_NEEDED)")?;
-        match result {
-            Err(Error::Cancelled) => Ok(()),
-            other => Err(format!("expected Cancelled, got {other:?}")),
-        }
-    })());
+    let set_presence = |policy| {
+        peripheral.with_key(|key| key.set_presence_policy(policy));
+    };
+    let credential = SCRIPT.run(&mut client, &set_presence, &mut report);
     report("ours_ble_touch_completes_waiting_request", (|| {
         peripheral.with_key(|key| key.set_presence_policy(PresencePolicy::WaitForTouch));
         let result = std::thread::scope(|scope| {
             let ceremony = scope.spawn(|| {
-                let mut ui = Ui { pin: Some(PIN), ..Ui::default() };
-                let result = client.get_assertion(&sign_in(credential.clone(), UserVerification::Preferred), &mut ui);
+                let mut ui = Ui::with_pin();
+                let result = client.get_assertion(&SCRIPT.sign_in(credential.clone(), UserVerification::Preferred), &mut ui);
                 (result, ui.touches)
             });
-            if !wait_until(Duration::from_secs(5), || peripheral.is_waiting_for_touch()) {
-                return Err("the key never waited for a touch".to_owned());
-            }
+            key_waits_for_touch(|| peripheral.is_waiting_for_touch())?;
             std::thread::sleep(Duration::from_millis(300));
             peripheral.touch();
             ceremony.join().map_err(|_| "the ceremony thread panicked".to_owned())
@@ -269,21 +169,9 @@ pub fn run(peripheral: BlePeripheral, candidate: &BleCandidate, user: &User) {
 /// with `Disconnected` promptly, not after a timeout.
 fn vanish(peripheral: BlePeripheral, client: &mut BleClient) -> TestResult {
     peripheral.with_key(|key| key.set_presence_policy(PresencePolicy::WaitForTouch));
-    let started = Instant::now();
-    let result = std::thread::scope(|scope| {
-        let ceremony = scope.spawn(|| {
-            let mut ui = Ui { pin: Some(PIN), ..Ui::default() };
-            client.make_credential(&registration(b"carol", true, UserVerification::Preferred), &mut ui)
-        });
-        if !wait_until(Duration::from_secs(5), || peripheral.is_waiting_for_touch()) {
-            return Err("the key never waited for a touch".to_owned());
-        }
-        peripheral.vanish().map_err(|e| e.to_string())?;
-        ceremony.join().map_err(|_| "the ceremony thread panicked".to_owned())
-    })?;
-    let took = started.elapsed();
-    match result {
-        Err(Error::Transport(TransportError::Disconnected)) => check(took < Duration::from_secs(5), format!("noticed only after {took:?}")),
-        other => Err(format!("expected Transport(Disconnected), got {other:?} after {took:?}")),
-    }
+    let power_off = || {
+        key_waits_for_touch(|| peripheral.is_waiting_for_touch())?;
+        peripheral.vanish().map_err(|e| e.to_string())
+    };
+    SCRIPT.removed_mid_operation(client, power_off, Duration::from_secs(5))
 }
