@@ -132,6 +132,22 @@ fn rename_device_names_a_key_and_refuses_long_names() {
 }
 
 #[test]
+fn friendly_names_are_kept_across_restarts() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let names = dir.path().join("names.json");
+    let start = || {
+        let registry = Registry::with_scanner(Some(names.clone()), no_hardware());
+        registry.attach_simulated(None).unwrap_or_else(|e| panic!("{e}"));
+        let TestApp { app, webview } = TestApp::new(AppState::new(registry, Options { developer: true, ..Options::default() }));
+        (app, webview)
+    };
+    let (_app, webview) = start();
+    ok(invoke(&webview, "rename_device", json!({"device": SIMULATED_ID, "name": "Desk drawer key"})));
+    let (_app, webview) = start();
+    assert_eq!(ok(invoke(&webview, "list_devices", json!({})))["devices"][0]["name"], "Desk drawer key");
+}
+
+#[test]
 fn the_simulated_key_is_attached_only_in_developer_mode() {
     let (_app, webview) = app_with(Options::default(), false);
     assert_eq!(ok(invoke(&webview, "app_info", json!({})))["developer"], false);

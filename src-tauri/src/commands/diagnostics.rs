@@ -124,3 +124,60 @@ pub(crate) const BINDINGS: &[crate::bindings::Declare] = &[
     crate::bindings::declare::<FixFile>,
     crate::bindings::declare::<Diagnostics>,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Registry;
+    use crate::state::Options;
+    use keydesk_transport::discovery::{Inventory, Problem};
+    use std::sync::Arc;
+
+    fn state_with(problems: Vec<Problem>) -> AppState {
+        let scanner: crate::registry::Scanner = Arc::new(move || Inventory { devices: vec![], problems: problems.clone() });
+        AppState::new(Registry::with_scanner(None, scanner), Options::default())
+    }
+
+    fn find<'a>(report: &'a Diagnostics, id: &str) -> &'a Check {
+        report.checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no {id} check in {report:?}"))
+    }
+
+    #[test]
+    fn a_denied_hidraw_node_gets_the_udev_rules_and_how_to_install_them() {
+        let report = run_checks(&state_with(vec![Problem::NoHidrawPermission { path: "/dev/hidraw3".into() }]), || Ok(()));
+        let usb = find(&report, "usb_permission");
+        assert!(!usb.ok);
+        assert!(usb.message.contains("/dev/hidraw3") && usb.message.contains("unplug the key and plug it in again"), "{usb:?}");
+        assert_eq!(usb.fix_commands, UDEV_INSTALL);
+        let file = usb.fix_file.as_ref().unwrap_or_else(|| panic!("no rules file"));
+        assert_eq!(file.name, "70-keydesk-fido.rules");
+        assert!(file.contents.contains(r#"ENV{ID_FIDO_TOKEN}=="1", TAG+="uaccess""#), "{}", file.contents);
+        assert!(find(&report, "pcscd").ok, "pcscd runs when it is not reported");
+        assert!(find(&report, "keyring").ok);
+    }
+
+    #[test]
+    fn pcscd_not_running_and_a_missing_keyring_say_what_to_do() {
+        let report = run_checks(&state_with(vec![Problem::PcscdNotRunning]), || Err("no D-Bus session".into()));
+        let pcscd = find(&report, "pcscd");
+        assert!(!pcscd.ok);
+        assert_eq!(pcscd.fix_commands, ["sudo systemctl enable --now pcscd.socket"]);
+        let keyring = find(&report, "keyring");
+        assert!(!keyring.ok);
+        assert!(keyring.message.contains("no D-Bus session") && keyring.message.contains("still opens with its password"), "{keyring:?}");
+        assert_eq!(keyring.fix_commands, ["sudo apt install gnome-keyring"]);
+        assert!(find(&report, "usb_permission").ok);
+    }
+
+    #[test]
+    fn a_card_that_is_not_a_security_key_and_a_failed_scan_are_reported() {
+        let problems = vec![
+            Problem::ReaderWithoutFidoCard { reader: "ACS ACR122U 00 00".into() },
+            Problem::ScanFailed { transport: keydesk_transport::TransportKind::Usb, detail: "sysfs unreadable".into() },
+        ];
+        let report = run_checks(&state_with(problems), || Ok(()));
+        assert!(!find(&report, "nfc_cards").ok);
+        assert!(find(&report, "nfc_cards").message.contains("ACS ACR122U 00 00"));
+        assert!(find(&report, "scan").message.contains("sysfs unreadable"));
+    }
+}
