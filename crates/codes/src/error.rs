@@ -63,6 +63,12 @@ pub enum CodesError {
     /// The security key's answer did not have the expected shape.
     #[error("{0}")]
     SecurityKeyAnswer(&'static str),
+    /// The user cancelled (an import stopped before anything was written).
+    #[error("cancelled: nothing was changed")]
+    Cancelled,
+    /// The screen was captured but shows no readable QR code.
+    #[error("no readable QR code found on screen: show it fully and try again")]
+    NoQrOnScreen,
     /// Capturing the screen failed (no display, unsupported pixel format, no grim).
     #[error("{0}")]
     Screen(String),
@@ -103,6 +109,8 @@ impl CodesError {
             Self::NoSecurityKeySlot | Self::NoSuchSecurityKeySlot(_) | Self::SecurityKeyNotEnrolled(_) => "security_key_slot",
             Self::NoHmacSecret | Self::SecurityKey { .. } | Self::SecurityKeyAnswer(_) => "security_key",
             Self::Screen(_) => "screen_capture",
+            Self::NoQrOnScreen => "no_qr_on_screen",
+            Self::Cancelled => "cancelled",
             Self::Clipboard(_) => "clipboard",
             Self::Clock(_) => "clock",
         }

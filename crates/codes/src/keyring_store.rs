@@ -46,3 +46,69 @@ pub fn entry_name(path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     format!("vault:{}", absolute.display())
 }
+
+/// Why a [`FrontEndKeyring`] failed (the OS keyring's own message, or a missing entry).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct KeyringError(String);
+
+/// Keys kept in this process's memory only: a keyring for tests of front-ends, which must not
+/// touch the user's real keyring. Clones share their entries.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryKeyring(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Zeroizing<Vec<u8>>>>>);
+
+impl MemoryKeyring {
+    fn entries(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Zeroizing<Vec<u8>>>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How many keys it holds.
+    pub fn len(&self) -> usize {
+        self.entries().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The keyring a front-end unlocks the vault with: the OS keyring, or (tests) one in memory.
+#[derive(Debug, Clone, Default)]
+pub enum FrontEndKeyring {
+    #[default]
+    Os,
+    Memory(MemoryKeyring),
+}
+
+impl KeyStore for FrontEndKeyring {
+    type Error = KeyringError;
+
+    fn store(&self, name: &str, secret: &[u8]) -> Result<(), KeyringError> {
+        match self {
+            Self::Os => OsKeyring.store(name, secret).map_err(|e| KeyringError(e.to_string())),
+            Self::Memory(memory) => {
+                memory.entries().insert(name.to_owned(), Zeroizing::new(secret.to_vec()));
+                Ok(())
+            }
+        }
+    }
+
+    fn load(&self, name: &str) -> Result<Zeroizing<Vec<u8>>, KeyringError> {
+        match self {
+            Self::Os => OsKeyring.load(name).map_err(|e| KeyringError(e.to_string())),
+            Self::Memory(memory) => memory.entries().get(name).cloned().ok_or_else(|| KeyringError(format!("no entry {name} in the keyring"))),
+        }
+    }
+}
+
+impl ForgettingKeyStore for FrontEndKeyring {
+    fn forget(&self, name: &str) -> Result<(), KeyringError> {
+        match self {
+            Self::Os => OsKeyring.forget(name).map_err(|e| KeyringError(e.to_string())),
+            Self::Memory(memory) => {
+                memory.entries().remove(name);
+                Ok(())
+            }
+        }
+    }
+}

@@ -8,6 +8,7 @@
 //!   rename, tag, pin, reorder, delete to the trash and undo.
 //! * [`transfer`]: import previews (nothing written until applied) and exports (secrets leave
 //!   Rust only here, on request).
+//! * [`pinned`]: the pinned accounts' codes for the tray (HOTP never advanced by showing).
 //! * [`screen`]: QR codes read from the screen (X11, or `grim` on Wayland).
 //! * [`clock`]: the computer's clock against a time server (SNTP), explained.
 //! * [`clipboard`]: copied codes kept out of clipboard history and cleared only while still ours.
@@ -22,6 +23,7 @@ pub mod clock;
 mod error;
 pub mod keyring_store;
 pub mod open;
+pub mod pinned;
 pub mod screen;
 pub mod security_key;
 mod service;

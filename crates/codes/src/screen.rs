@@ -12,15 +12,27 @@ fn screen_error(context: &str) -> impl FnOnce(String) -> CodesError + '_ {
     move |detail| CodesError::Screen(format!("{context}: {detail}"))
 }
 
-/// Every QR payload visible on the screen (they may hold secrets: zeroized on drop).
+/// Every QR payload visible on the session's screen (they may hold secrets: zeroized on drop).
+/// Fails with [`CodesError::NoQrOnScreen`] when the screen shows no readable QR code.
 pub fn qr_payloads() -> Result<Vec<Zeroizing<String>>, CodesError> {
-    if std::env::var_os("DISPLAY").is_some() {
-        let (width, height, luma) = capture_x11()?;
-        return Ok(qr::decode_luma(width, height, &luma)?);
+    qr_payloads_on(None)
+}
+
+/// [`qr_payloads`] on the X11 display `x11_display` (":99"), or on the session's display
+/// (`DISPLAY`, else `WAYLAND_DISPLAY`) when `None`.
+pub fn qr_payloads_on(x11_display: Option<&str>) -> Result<Vec<Zeroizing<String>>, CodesError> {
+    let found = |decoded: Result<Vec<Zeroizing<String>>, qr::QrError>| match decoded {
+        Ok(payloads) if !payloads.is_empty() => Ok(payloads),
+        Ok(_) | Err(qr::QrError::NoQrCode) => Err(CodesError::NoQrOnScreen),
+        Err(other) => Err(other.into()),
+    };
+    if x11_display.is_some() || std::env::var_os("DISPLAY").is_some() {
+        let (width, height, luma) = capture_x11(x11_display)?;
+        return found(qr::decode_luma(width, height, &luma));
     }
     if std::env::var_os("WAYLAND_DISPLAY").is_some() {
         let png = capture_wayland()?;
-        return Ok(qr::decode_image(&png)?);
+        return found(qr::decode_image(&png));
     }
     Err(CodesError::Screen(
         "no graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set): save the QR code as an image and add it from the file".into(),
@@ -28,8 +40,8 @@ pub fn qr_payloads() -> Result<Vec<Zeroizing<String>>, CodesError> {
 }
 
 /// The root window as greyscale, one byte a pixel (ITU-R BT.601 weights).
-fn capture_x11() -> Result<(u32, u32, Zeroizing<Vec<u8>>), CodesError> {
-    let (conn, screen_number) = x11rb::connect(None).map_err(|e| screen_error("connecting to the X display")(e.to_string()))?;
+fn capture_x11(display: Option<&str>) -> Result<(u32, u32, Zeroizing<Vec<u8>>), CodesError> {
+    let (conn, screen_number) = x11rb::connect(display).map_err(|e| screen_error("connecting to the X display")(e.to_string()))?;
     let setup = conn.setup();
     let screen = setup.roots.get(screen_number).ok_or_else(|| CodesError::Screen("the X server has no such screen".into()))?;
     let (width, height) = (screen.width_in_pixels, screen.height_in_pixels);

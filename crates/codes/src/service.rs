@@ -167,6 +167,12 @@ impl Codes {
             .collect()
     }
 
+    /// The pinned accounts in display order with their codes at `unix_time` (HOTP counters are
+    /// not advanced): what the tray shows.
+    pub fn pinned(&self, unix_time: u64) -> Vec<crate::pinned::PinnedCode> {
+        crate::pinned::pinned_codes(self.vault.accounts(), unix_time)
+    }
+
     /// Every tag in use, sorted case-insensitively, each once.
     pub fn tags(&self) -> Vec<String> {
         let mut tags: Vec<String> = Vec::new();

@@ -107,6 +107,32 @@ impl Codes {
         Ok(self.vault_mut().apply_import(preview)?)
     }
 
+    /// [`Codes::apply_import`] reporting progress: `progress(done, total, label)` is called
+    /// before each new entry is checked and before the single save; when it returns `false`
+    /// the import stops with [`CodesError::Cancelled`] and nothing is written (all or nothing).
+    pub fn apply_import_with_progress(
+        &mut self,
+        preview: &ImportPreview,
+        progress: &mut dyn FnMut(u32, u32, &str) -> bool,
+    ) -> Result<Vec<AccountId>, CodesError> {
+        let new: Vec<&import::PreviewEntry> = preview.entries.iter().filter(|e| e.action == PreviewAction::New).collect();
+        let total = u32::try_from(new.len()).unwrap_or(u32::MAX).saturating_add(1);
+        for (done, entry) in (0u32..).zip(&new) {
+            if !progress(done, total, &entry.label) {
+                return Err(CodesError::Cancelled);
+            }
+            if let Some(account) = &entry.account {
+                account.validate().map_err(keydesk_otp::vault::VaultError::from)?;
+            }
+        }
+        if !progress(total - 1, total, "Saving the vault") {
+            return Err(CodesError::Cancelled);
+        }
+        let ids = self.apply_import(preview)?;
+        progress(total, total, "Imported");
+        Ok(ids)
+    }
+
     /// The accounts (secrets included) matching `search`, for an export.
     pub fn accounts_for_export(&self, search: &str) -> Result<Vec<Account>, CodesError> {
         let accounts: Vec<Account> = self.vault().search(search).into_iter().cloned().collect();

@@ -13,7 +13,8 @@ use crate::state::AppState;
 use keydesk_codes::clipboard::{Clipboard, CopiedCode, OsClipboard};
 use keydesk_codes::open::{self, Slot};
 use keydesk_codes::transfer::{self, PreviewView};
-use keydesk_codes::{AccountEdit, AccountId, CodeRow, Codes, CodesError, LabelOverride, ListFilter, NotAdded, OsKeyring, TagChange};
+use keydesk_codes::keyring_store::FrontEndKeyring;
+use keydesk_codes::{AccountEdit, AccountId, CodeRow, Codes, CodesError, LabelOverride, ListFilter, NotAdded, TagChange};
 use keydesk_otp::import::ImportPreview;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -36,6 +37,14 @@ pub struct CodesState {
     previews: Mutex<HashMap<String, ImportPreview>>,
     next_preview: AtomicU64,
     clipboard: Mutex<(Box<dyn Clipboard>, CopiedCode)>,
+    /// Counts copies: a scheduled clear only clears the copy it was scheduled for.
+    copies: AtomicU64,
+    /// How long a copied code stays on the clipboard.
+    clear_after: Duration,
+    /// The X11 display screen captures read; `None`: the session's (`DISPLAY`/`WAYLAND_DISPLAY`).
+    x11_display: Option<String>,
+    /// The keyring of the keyring slot (the OS keyring; tests use one in memory).
+    keyring: FrontEndKeyring,
 }
 
 impl Default for CodesState {
@@ -53,13 +62,72 @@ impl std::fmt::Debug for CodesState {
 impl CodesState {
     /// A state using `clipboard` (tests pass an in-memory one).
     pub fn with_clipboard(clipboard: Box<dyn Clipboard>) -> Self {
+        Self::with_clipboard_cleared_after(clipboard, Duration::from_secs(u64::from(CLIPBOARD_CLEAR_SECONDS)))
+    }
+
+    /// A state whose copied codes are cleared after `clear_after` (tests use a short delay).
+    pub fn with_clipboard_cleared_after(clipboard: Box<dyn Clipboard>, clear_after: Duration) -> Self {
         Self {
             vault: Mutex::default(),
             previews: Mutex::default(),
             next_preview: AtomicU64::new(1),
             clipboard: Mutex::new((clipboard, CopiedCode::default())),
+            copies: AtomicU64::new(0),
+            clear_after,
+            x11_display: None,
+            keyring: FrontEndKeyring::Os,
         }
     }
+
+    /// The keyring slot uses `keyring` instead of the OS keyring.
+    pub fn with_keyring(mut self, keyring: FrontEndKeyring) -> Self {
+        self.keyring = keyring;
+        self
+    }
+
+    /// Screen captures read the X11 display `display` (":99") instead of the session's.
+    pub fn capturing_x11_display(mut self, display: &str) -> Self {
+        self.x11_display = Some(display.to_owned());
+        self
+    }
+
+    /// The pinned accounts' codes at `unix_time` (none while the vault is locked); HOTP
+    /// counters are not advanced.
+    pub fn pinned(&self, unix_time: u64) -> Vec<keydesk_codes::pinned::PinnedCode> {
+        lock(&self.vault).as_ref().map(|codes| codes.pinned(unix_time)).unwrap_or_default()
+    }
+
+    /// Clears the clipboard now if it still holds the code copied last.
+    fn clear_clipboard(&self) -> Result<bool, CodesError> {
+        let mut clipboard = lock(&self.clipboard);
+        let (os, copied) = &mut *clipboard;
+        copied.clear_if_ours(os.as_mut())
+    }
+}
+
+/// Copies the account's code (HOTP: generates the next one) to the clipboard, kept out of
+/// clipboard history, and clears it after the state's delay if it still holds it and nothing
+/// was copied since. The window's Copy button and the tray both copy through here, so the
+/// clearing does not depend on the window being open.
+pub(crate) fn copy_code(state: &AppState, id: &AccountId) -> AppResult<CopiedView> {
+    let row = with_vault(state, |codes| codes.show(id, now()))?;
+    let code = zeroize::Zeroizing::new(row.code.clone().ok_or_else(|| AppError::new("no_code", "This account has no code to copy."))?);
+    let this_copy = {
+        let mut clipboard = lock(&state.codes.clipboard);
+        let (os, copied) = &mut *clipboard;
+        copied.copy(os.as_mut(), &code)?;
+        state.codes.copies.fetch_add(1, Ordering::SeqCst) + 1
+    };
+    let codes = state.codes.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(codes.clear_after);
+        if codes.copies.load(Ordering::SeqCst) == this_copy {
+            // Best effort: the clipboard may have gone away with the display.
+            let _ = codes.clear_clipboard();
+        }
+    });
+    let clear_after_seconds = u32::try_from(state.codes.clear_after.as_millis().div_ceil(1000)).unwrap_or(u32::MAX);
+    Ok(CopiedView { account: row.into(), clear_after_seconds })
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -381,17 +449,6 @@ fn account_id(id: &str) -> AccountId {
     AccountId::from_string(id.trim().to_owned())
 }
 
-/// The tray shows the pinned accounts' codes.
-fn update_tray<R: Runtime>(app: &AppHandle<R>, rows: &[CodeRowView]) {
-    let pinned: Vec<crate::tray::PinnedCode> = rows
-        .iter()
-        .filter(|row| row.pinned)
-        .filter_map(|row| row.code.as_ref().map(|code| crate::tray::PinnedCode { label: keydesk_codes::label(&row.issuer, &row.name), code: code.clone() }))
-        .collect();
-    // No tray on this desktop is not an error for the list.
-    let _ = crate::tray::set_pinned_codes(app, &pinned);
-}
-
 // --- For the Servers screen ----------------------------------------------------------------
 
 /// Adds the account of a server's virtual MFA offer to the unlocked vault, tagged with the
@@ -460,7 +517,7 @@ pub async fn codes_unlock_keyring(state: State<'_, AppState>) -> AppResult<Vault
     let state = state.inner().clone();
     blocking(move || {
         let path = vault_path(&state)?;
-        let codes = open::unlock_with_keyring(&path, &OsKeyring)?;
+        let codes = open::unlock_with_keyring(&path, &state.codes.keyring)?;
         set_unlocked(&state, codes)
     })
     .await
@@ -490,18 +547,17 @@ pub async fn codes_unlock_security_key(
 #[tauri::command(rename_all = "snake_case")]
 pub async fn codes_lock<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> AppResult<VaultView> {
     let state = state.inner().clone();
-    update_tray(&app, &[]);
-    blocking(move || {
+    let view = blocking(move || {
         lock(&state.codes.vault).take();
         lock(&state.codes.previews).clear();
-        let mut clipboard = lock(&state.codes.clipboard);
-        let (os, copied) = &mut *clipboard;
         // Locking must work without a clipboard (no display): clearing is best effort here.
-        let _ = copied.clear_if_ours(os.as_mut());
-        drop(clipboard);
+        let _ = state.codes.clear_clipboard();
         vault_view(&state)
     })
-    .await
+    .await?;
+    // No tray on this desktop is not an error for locking.
+    let _ = crate::tray::refresh(&app);
+    Ok(view)
 }
 
 /// Lets the OS keyring unlock the vault (`enable`), or no longer.
@@ -509,7 +565,7 @@ pub async fn codes_lock<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState
 pub async fn codes_slot_keyring(state: State<'_, AppState>, enable: bool) -> AppResult<VaultView> {
     let state = state.inner().clone();
     blocking(move || {
-        with_vault(&state, |codes| if enable { codes.enable_keyring(&OsKeyring).map(drop) } else { codes.disable_keyring(&OsKeyring).map(drop) })?;
+        with_vault(&state, |codes| if enable { codes.enable_keyring(&state.codes.keyring).map(drop) } else { codes.disable_keyring(&state.codes.keyring).map(drop) })?;
         vault_view(&state)
     })
     .await
@@ -551,21 +607,18 @@ pub async fn codes_slot_security_key_remove(state: State<'_, AppState>, slot: St
 
 // --- Accounts ------------------------------------------------------------------------------
 
-/// The accounts matching `search` and `tag` with their codes now (pinned first); the tray is
-/// updated with the pinned codes.
+/// The accounts matching `search` and `tag` with their codes now (pinned first).
 #[tauri::command(rename_all = "snake_case")]
-pub async fn codes_list<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, search: Option<String>, tag: Option<String>) -> AppResult<CodesListView> {
+pub async fn codes_list(state: State<'_, AppState>, search: Option<String>, tag: Option<String>) -> AppResult<CodesListView> {
     let state = state.inner().clone();
-    let view = blocking(move || {
+    blocking(move || {
         let unix_time = now();
         let filter = ListFilter { search: search.unwrap_or_default(), tag: tag.filter(|t| !t.trim().is_empty()) };
         with_vault(&state, |codes| {
             Ok(CodesListView { unix_time, accounts: codes.list(unix_time, &filter).into_iter().map(Into::into).collect(), tags: codes.tags() })
         })
     })
-    .await?;
-    update_tray(&app, &view.accounts);
-    Ok(view)
+    .await
 }
 
 /// One account's code now; HOTP: the counter is advanced and saved first.
@@ -575,32 +628,20 @@ pub async fn codes_show(state: State<'_, AppState>, id: String) -> AppResult<Cod
     blocking(move || with_vault(&state, |codes| codes.show(&account_id(&id), now())).map(Into::into)).await
 }
 
-/// Copies the account's code to the clipboard (kept out of clipboard history); the UI asks
-/// `codes_clipboard_clear` after `clear_after_seconds`.
+/// Copies the account's code to the clipboard (kept out of clipboard history); Rust clears it
+/// after `clear_after_seconds` if it still holds it, window open or not (the UI shows the
+/// countdown and may ask `codes_clipboard_clear` itself, which only clears our code).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn codes_copy(state: State<'_, AppState>, id: String) -> AppResult<CopiedView> {
     let state = state.inner().clone();
-    blocking(move || {
-        let row = with_vault(&state, |codes| codes.show(&account_id(&id), now()))?;
-        let code = row.code.clone().ok_or_else(|| AppError::new("no_code", "This account has no code to copy."))?;
-        let mut clipboard = lock(&state.codes.clipboard);
-        let (os, copied) = &mut *clipboard;
-        copied.copy(os.as_mut(), &code)?;
-        Ok(CopiedView { account: row.into(), clear_after_seconds: CLIPBOARD_CLEAR_SECONDS })
-    })
-    .await
+    blocking(move || copy_code(&state, &account_id(&id))).await
 }
 
 /// Clears the clipboard if it still holds the code copied last (never someone else's text).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn codes_clipboard_clear(state: State<'_, AppState>) -> AppResult<ClipboardClearView> {
     let state = state.inner().clone();
-    blocking(move || {
-        let mut clipboard = lock(&state.codes.clipboard);
-        let (os, copied) = &mut *clipboard;
-        Ok(ClipboardClearView { cleared: copied.clear_if_ours(os.as_mut())? })
-    })
-    .await
+    blocking(move || Ok(ClipboardClearView { cleared: state.codes.clear_clipboard()? })).await
 }
 
 /// Adds the account(s) of an otpauth URI (or a Google migration URI) the user pasted.
@@ -626,16 +667,16 @@ pub async fn codes_add_qr_image(state: State<'_, AppState>, source: FileSource) 
     .await
 }
 
-/// Adds the accounts in a QR code shown on the screen.
+/// Captures the screen and previews the accounts of the QR codes on it (nothing is added:
+/// the user confirms the entries with `codes_import_apply`, as for an import). Fails with
+/// `no_qr_on_screen` when no readable QR code is visible.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn codes_add_screen(state: State<'_, AppState>) -> AppResult<AddReportView> {
+pub async fn codes_add_screen(state: State<'_, AppState>) -> AppResult<ImportPreviewView> {
     let state = state.inner().clone();
     blocking(move || {
-        let payloads = keydesk_codes::screen::qr_payloads()?;
-        if payloads.is_empty() {
-            return Err(AppError::new("qr", "No QR code is visible on the screen: show it, then try again."));
-        }
-        add_payloads(&state, &payloads, &LabelOverride::default())
+        let payloads = keydesk_codes::screen::qr_payloads_on(state.codes.x11_display.as_deref())?;
+        let preview = with_vault(&state, |codes| codes.preview_payloads(&payloads))?;
+        Ok(keep_preview(&state, preview))
     })
     .await
 }
@@ -668,9 +709,12 @@ pub async fn codes_set_tags(state: State<'_, AppState>, id: String, tags: Vec<St
 
 /// Pins an account to the top (and the tray), or unpins it.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn codes_pin(state: State<'_, AppState>, id: String, pinned: bool) -> AppResult<CodeRowView> {
+pub async fn codes_pin<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, id: String, pinned: bool) -> AppResult<CodeRowView> {
     let state = state.inner().clone();
-    blocking(move || with_vault(&state, |codes| codes.pin(&account_id(&id), pinned)).map(Into::into)).await
+    let row = blocking(move || with_vault(&state, |codes| codes.pin(&account_id(&id), pinned)).map(Into::into)).await?;
+    // The tray shows it at once (the refresher would within a second).
+    let _ = crate::tray::refresh(&app);
+    Ok(row)
 }
 
 /// Sets the manual order: `ids` first, in this order.
@@ -723,42 +767,64 @@ pub async fn codes_import_preview(
         let bytes = source.read()?;
         let password = password.map(|p| keydesk_codes::SecretString::new(p.as_str().to_owned()));
         let preview = with_vault(&state, |codes| codes.preview_import_bytes(&bytes, format, password))?;
-        let view = PreviewView::new(&preview);
-        let preview_id = format!("import-{}", state.codes.next_preview.fetch_add(1, Ordering::Relaxed));
-        let mut previews = lock(&state.codes.previews);
-        if previews.len() >= MAX_PREVIEWS {
-            previews.clear();
-        }
-        previews.insert(preview_id.clone(), preview);
-        Ok(ImportPreviewView {
-            preview_id,
-            format: view.format.to_owned(),
-            entries: view
-                .entries
-                .into_iter()
-                .map(|e| ImportEntryView { label: e.label, action: e.action.to_owned(), duplicate_of: e.duplicate_of, reason: e.reason, account: e.account.map(Into::into) })
-                .collect(),
-            not_otp_items: u32::try_from(view.not_otp_items).unwrap_or(u32::MAX),
-        })
+        Ok(keep_preview(&state, preview))
     })
     .await
 }
 
-/// Imports the previewed entries at the positions in `include` (new entries only).
+/// Keeps `preview` (with its secrets) in Rust until `codes_import_apply`; returns its view.
+fn keep_preview(state: &AppState, preview: ImportPreview) -> ImportPreviewView {
+    let view = PreviewView::new(&preview);
+    let preview_id = format!("import-{}", state.codes.next_preview.fetch_add(1, Ordering::Relaxed));
+    let mut previews = lock(&state.codes.previews);
+    if previews.len() >= MAX_PREVIEWS {
+        previews.clear();
+    }
+    previews.insert(preview_id.clone(), preview);
+    ImportPreviewView {
+        preview_id,
+        format: view.format.to_owned(),
+        entries: view
+            .entries
+            .into_iter()
+            .map(|e| ImportEntryView { label: e.label, action: e.action.to_owned(), duplicate_of: e.duplicate_of, reason: e.reason, account: e.account.map(Into::into) })
+            .collect(),
+        not_otp_items: u32::try_from(view.not_otp_items).unwrap_or(u32::MAX),
+    }
+}
+
+/// Imports the previewed entries at the positions in `include` (new entries only), as a
+/// ceremony: progress events entry by entry, cancellable until the single save (a cancelled
+/// import writes nothing and keeps its preview for another try).
 #[tauri::command(rename_all = "snake_case")]
-pub async fn codes_import_apply(state: State<'_, AppState>, preview_id: String, include: Vec<u32>) -> AppResult<ImportResultView> {
+pub async fn codes_import_apply(
+    state: State<'_, AppState>,
+    ceremony: String,
+    events: Channel<CeremonyEvent>,
+    preview_id: String,
+    include: Vec<u32>,
+) -> AppResult<ImportResultView> {
     let state = state.inner().clone();
-    blocking(move || {
-        let preview = lock(&state.codes.previews)
-            .remove(&preview_id)
-            .ok_or_else(|| AppError::new("preview_unknown", "This import preview has expired: choose the file again."))?;
-        let include: Vec<usize> = include.into_iter().filter_map(|i| usize::try_from(i).ok()).collect();
-        let selected = transfer::select_entries(&preview, &include);
-        let imported = with_vault(&state, |codes| codes.apply_import(&selected))?;
-        let not_imported = u32::try_from(preview.entries.len().saturating_sub(imported.len())).unwrap_or(u32::MAX);
-        Ok(ImportResultView { imported: imported.iter().map(|id| id.as_str().to_owned()).collect(), not_imported })
-    })
-    .await
+    let ceremonies = state.ceremonies.clone();
+    ceremonies
+        .run(&ceremony, events, move |ui| {
+            let preview = lock(&state.codes.previews)
+                .remove(&preview_id)
+                .ok_or_else(|| AppError::new("preview_unknown", "This import preview has expired: choose the file again."))?;
+            let include: Vec<usize> = include.into_iter().filter_map(|i| usize::try_from(i).ok()).collect();
+            let selected = transfer::select_entries(&preview, &include);
+            let imported = with_vault(&state, |codes| codes.apply_import_with_progress(&selected, &mut |done, total, label| ui.progress(done, total, label)));
+            let imported = match imported {
+                Ok(imported) => imported,
+                Err(error) => {
+                    lock(&state.codes.previews).insert(preview_id, preview);
+                    return Err(error);
+                }
+            };
+            let not_imported = u32::try_from(preview.entries.len().saturating_sub(imported.len())).unwrap_or(u32::MAX);
+            Ok(ImportResultView { imported: imported.iter().map(|id| id.as_str().to_owned()).collect(), not_imported })
+        })
+        .await
 }
 
 /// Exports accounts WITH THEIR SECRETS to new owner-only files: `uris` (otpauth lines), `aegis`

@@ -37,7 +37,7 @@ export const codesApi = {
   codes_clipboard_clear: () => call<ClipboardClearView>("codes_clipboard_clear"),
   codes_add_uri: (args: { uri: string; issuer: string | null; name: string | null }) => call<AddReportView>("codes_add_uri", args),
   codes_add_qr_image: (args: { source: FileSource }) => call<AddReportView>("codes_add_qr_image", args),
-  codes_add_screen: () => call<AddReportView>("codes_add_screen"),
+  codes_add_screen: () => call<ImportPreviewView>("codes_add_screen"),
   codes_edit: (args: Id & { edit: AccountEditArgs }) => call<CodeRowView>("codes_edit", args),
   codes_set_tags: (args: Id & { tags: string[] }) => call<CodeRowView>("codes_set_tags", args),
   codes_pin: (args: Id & { pinned: boolean }) => call<CodeRowView>("codes_pin", args),
@@ -47,7 +47,8 @@ export const codesApi = {
 
   codes_import_preview: (args: { source: FileSource; format: string | null; password: string | null }) =>
     call<ImportPreviewView>("codes_import_preview", args),
-  codes_import_apply: (args: { preview_id: string; include: number[] }) => call<ImportResultView>("codes_import_apply", args),
+  codes_import_apply: (args: { preview_id: string; include: number[] }, ui: CeremonyUi) =>
+    ceremony<ImportResultView>("codes_import_apply", args, ui),
   codes_export: (args: { format: string; path: string; password: string | null; search: string | null }) =>
     call<ExportView>("codes_export", args),
   codes_qr: (args: Id) => call<QrView>("codes_qr", args),

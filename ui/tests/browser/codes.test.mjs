@@ -118,7 +118,7 @@ test("an encrypted import asks for the password, previews every entry, and impor
   await page.getByRole("dialog").getByText("Imported 1 account; 3 not imported.").waitFor();
   const preview = (await callsTo(page, "codes_import_preview")).map((c) => [c.args.format, c.args.password, c.args.source.kind, c.args.source.name]);
   assert.deepEqual(preview, [[null, null, "bytes", "aegis.json"], [null, "wrong", "bytes", "aegis.json"], [null, "backup pw", "bytes", "aegis.json"]]);
-  assert.deepEqual((await callsTo(page, "codes_import_apply")).map((c) => c.args), [{ preview_id: "import-1", include: [1] }]);
+  assert.deepEqual((await callsTo(page, "codes_import_apply")).map((c) => [c.args.preview_id, c.args.include, typeof c.args.ceremony]), [["import-1", [1], "string"]]);
   await page.getByRole("button", { name: "Done" }).click();
   await page.locator('[data-account="n1"]').waitFor();
   await page.context().close();
@@ -147,6 +147,82 @@ test("a dropped QR image is added; the QR code is shown only after a confirmatio
   await page.getByRole("button", { name: "Lock", exact: true }).click();
   await page.getByRole("heading", { name: "The vault is locked" }).waitFor();
   assert.equal(await page.locator("li.code-row").count(), 0);
+  await page.context().close();
+});
+
+test("import progress arrives entry by entry; Cancel imports nothing and the same preview can be imported after", async () => {
+  const page = await open("#/codes", { scenario: { codes: { importStepDelay: 400 } } });
+  await unlocked(page);
+  await page.getByRole("button", { name: "Import" }).click();
+  await page.getByLabel("Backup file").setInputFiles({ name: "aegis.json", mimeType: "application/json", buffer: Buffer.from("{}") });
+  await page.getByLabel("Backup password").fill("backup pw");
+  await page.getByLabel("Backup password").press("Enter");
+  await page.getByRole("button", { name: "Import", exact: true }).last().click();
+  const importing = page.getByRole("dialog", { name: "Importing" });
+  await importing.getByRole("progressbar", { name: "Mail:carol" }).waitFor();
+  await importing.getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("dialog", { name: "Import a backup" }).getByText("Import cancelled: nothing was imported.").waitFor();
+  assert.equal(await page.locator('[data-account="n1"]').count(), 0);
+  assert.equal((await callsTo(page, "ceremony_cancel")).length, 1);
+  const [first] = await callsTo(page, "codes_import_apply");
+  assert.equal((await callsTo(page, "ceremony_cancel"))[0].args.ceremony, first.args.ceremony, "the running import is the one cancelled");
+
+  await page.evaluate(() => Object.assign(window.__KEYDESK_MOCK__.codesSetup, { importStepDelay: 0 }));
+  await page.getByRole("button", { name: "Import", exact: true }).last().click();
+  await page.getByRole("dialog", { name: "Import a backup" }).getByText("Imported 2 accounts; 2 not imported.").waitFor();
+  await page.getByRole("button", { name: "Done" }).click();
+  await page.locator('[data-account="n2"]').waitFor();
+  await page.context().close();
+});
+
+test("scanning the screen: no QR code is said precisely; a QR code shown is previewed and added only when confirmed", async () => {
+  const page = await open("#/codes");
+  await unlocked(page);
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  await page.getByRole("button", { name: "Scan the screen for a QR code" }).click();
+  const error = page.locator('[role=alert][data-kind="no_qr_on_screen"]');
+  await error.waitFor();
+  assert.match(await error.innerText(), /No readable QR code found on screen: show it fully and try again/);
+
+  await page.evaluate(() => Object.assign(window.__KEYDESK_MOCK__.codesSetup, { screenQr: true }));
+  await page.getByRole("button", { name: "Scan the screen for a QR code" }).click();
+  const preview = page.getByRole("dialog", { name: "Add from the screen" });
+  await preview.getByRole("table").waitFor();
+  assert.match(await preview.getByRole("table").innerText(), /Screen:erin\s+Will be imported/);
+  assert.equal(await page.locator("li.code-row", { hasText: "erin" }).count(), 0, "nothing is added before the confirmation");
+  await preview.getByRole("button", { name: "Import", exact: true }).click();
+  await preview.getByText("Imported 1 account; 0 not imported.").waitFor();
+  await page.getByRole("button", { name: "Done" }).click();
+  await page.locator("li.code-row", { hasText: "erin" }).waitFor();
+  await page.context().close();
+});
+
+test("a backup dropped on the window opens the import preview; each unlock slot is offered and used", async () => {
+  const page = await open("#/codes", { scenario: { codes: { keyring: true, securityKey: true } } });
+  await page.getByRole("button", { name: "Unlock with the OS keyring" }).click();
+  await page.locator('[data-account="a1"]').waitFor();
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(["{}"], "backup.json", { type: "application/json" }));
+    document.querySelector("main section").dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  await page.getByLabel("Backup password").waitFor();
+  assert.equal((await callsTo(page, "codes_import_preview"))[0].args.source.name, "backup.json");
+  await page.keyboard.press("Escape");
+
+  await page.getByRole("button", { name: "Lock", exact: true }).click();
+  await page.getByRole("button", { name: "Unlock with a security key" }).click();
+  await page.locator('[data-account="a1"]').waitFor();
+  const unlocks = (await calls(page)).filter((c) => c.cmd.startsWith("codes_unlock")).map((c) => c.cmd);
+  assert.deepEqual(unlocks, ["codes_unlock_keyring", "codes_unlock_security_key"]);
+
+  await page.getByRole("button", { name: "Ways to unlock" }).click();
+  const slots = page.getByRole("dialog", { name: "Ways to unlock" });
+  assert.deepEqual(await slots.locator("li").evaluateAll((items) => items.map((li) => li.dataset.slotKind)), ["password", "keyring", "fido2-hmac-secret"]);
+  await slots.getByRole("button", { name: "Remove Blue key" }).click();
+  await slots.getByRole("button", { name: "Stop unlocking with the OS keyring" }).click();
+  await slots.getByRole("button", { name: "Unlock with the OS keyring too" }).waitFor();
+  assert.deepEqual(await slots.locator("li").evaluateAll((items) => items.map((li) => li.dataset.slotKind)), ["password"]);
   await page.context().close();
 });
 

@@ -3,7 +3,16 @@
 // src-tauri/src/commands/codes.rs. Scenario: window.__KEYDESK_SCENARIO__.codes.
 (() => {
   const mock = window.__KEYDESK_MOCK__;
-  const { err } = mock;
+  const { err, send } = mock;
+  // Import ceremonies in progress: ceremony_cancel (mock-ipc.js) is wrapped to reach them.
+  const importCeremonies = new Map();
+  const cancelOthers = mock.commands.ceremony_cancel;
+  mock.commands.ceremony_cancel = (args) => {
+    const c = importCeremonies.get(args.ceremony);
+    if (!c) return cancelOthers(args);
+    c.cancelled = true;
+    return null;
+  };
   const setup = Object.assign(
     { exists: true, unlocked: false, password: "vault password", keyring: false, securityKey: false, clearAfter: 30 },
     mock.scenario.codes || {},
@@ -30,6 +39,8 @@
     previews: new Map(),
   };
   mock.codes = vault;
+  /** The scenario as this mock reads it (tests may change it mid-test). */
+  mock.codesSetup = setup;
   const status = () => ({ path: "/home/dana/.local/share/keydesk/codes.vault", exists: vault.exists, unlocked: vault.unlocked, slots: vault.slots.slice() });
   const need = () => {
     if (!vault.unlocked) throw err("vault_locked", "The codes vault is locked: unlock it first.");
@@ -141,7 +152,17 @@
       return report([addFromUri("otpauth://totp/Scanned:qr?secret=JBSWY3DPEHPK3PXP")]);
     },
     codes_add_screen: () => {
-      throw err("screen_capture", "No graphical session: save the QR code as an image and add it from the file.");
+      need();
+      if (!setup.screenQr) throw err("no_qr_on_screen", "No readable QR code found on screen: show it fully and try again.");
+      const id = `import-${vault.previews.size + 1}`;
+      const preview = {
+        preview_id: id,
+        format: "otpauth URI list",
+        not_otp_items: 0,
+        entries: [{ label: "Screen:erin", action: "new", duplicate_of: null, reason: null, account: row("n9", "Screen", "erin", null) }],
+      };
+      vault.previews.set(id, preview);
+      return preview;
     },
     codes_edit: (args) => {
       need();
@@ -200,16 +221,33 @@
       vault.previews.set(id, preview);
       return preview;
     },
-    codes_import_apply: (args) => {
+    // A ceremony like the backend's: progress entry by entry, then one save; cancelled before
+    // the save, nothing is imported and the preview stays.
+    codes_import_apply: async (args) => {
       need();
       const preview = vault.previews.get(args.preview_id);
       if (!preview) throw err("preview_unknown", "This import preview has expired: choose the file again.");
-      const imported = args.include.filter((i) => preview.entries[i] && preview.entries[i].action === "new").map((i) => {
-        const a = Object.assign({}, preview.entries[i].account, { code: "222222", order: vault.accounts.length });
-        vault.accounts.push(a);
-        return a.id;
-      });
-      return { imported, not_imported: preview.entries.length - imported.length };
+      const c = { cancelled: false };
+      importCeremonies.set(args.ceremony, c);
+      try {
+        const chosen = args.include.filter((i) => preview.entries[i] && preview.entries[i].action === "new");
+        const total = chosen.length + 1;
+        for (const [done, i] of chosen.entries()) {
+          send(args.events, { kind: "progress", done, total, label: preview.entries[i].label });
+          await new Promise((resolve) => setTimeout(resolve, setup.importStepDelay || 0));
+          if (c.cancelled) throw err("cancelled", "Cancelled; nothing more was done.");
+        }
+        send(args.events, { kind: "progress", done: total - 1, total, label: "Saving the vault" });
+        vault.previews.delete(args.preview_id);
+        const imported = chosen.map((i) => {
+          const a = Object.assign({}, preview.entries[i].account, { code: "222222", order: vault.accounts.length });
+          vault.accounts.push(a);
+          return a.id;
+        });
+        return { imported, not_imported: preview.entries.length - imported.length };
+      } finally {
+        importCeremonies.delete(args.ceremony);
+      }
     },
     codes_export: (args) => {
       need();
