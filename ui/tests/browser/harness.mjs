@@ -56,12 +56,15 @@ export async function stop() {
 /**
  * Opens the UI at `hash` with the mocked IPC configured by `scenario` (see mock-ipc.js) and
  * `theme` ("light" | "dark" saved as the person's choice; undefined = follow the system) and
- * `systemTheme` (the system preference; by default the same as `theme`, else light). Returns the page.
+ * `systemTheme` (the system preference; by default the same as `theme`, else light); `now` fixes
+ * Date.now (timers still run). Returns the page.
  */
-export async function open(hash = "#/keys", { scenario = {}, theme, systemTheme, width = 1040, height = 720 } = {}) {
+export async function open(hash = "#/keys", { scenario = {}, theme, systemTheme, width = 1040, height = 720, now } = {}) {
   const { browser, url } = await start();
   const colorScheme = systemTheme ?? (theme === "dark" ? "dark" : "light");
   const context = await browser.newContext({ viewport: { width, height }, colorScheme });
+  // A fixed wall clock (`now`, e.g. for screenshots): countdowns and "2 hours ago" stay the same.
+  if (now) await context.clock.setFixedTime(new Date(now));
   await context.addInitScript((s) => {
     window.__KEYDESK_SCENARIO__ = s;
   }, scenario);

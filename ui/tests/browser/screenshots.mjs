@@ -11,12 +11,14 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const out = process.argv[2] ?? join(here, "..", "..", "..", "docs", "screenshots");
 /** Small enough for the README, wide enough for the key detail tabs (at most 1280x800). */
 const SIZE = { width: 1024, height: 720 };
+/** The same clock in every run, so countdowns and relative dates do not change the pictures. */
+const NOW = "2026-11-20T09:30:12Z";
 
 await mkdir(out, { recursive: true });
 try {
   for (const [name, [hash, scenario, steps]] of Object.entries(STATES)) {
     for (const theme of ["light", "dark"]) {
-      const page = await open(hash, { scenario, theme, ...SIZE });
+      const page = await open(hash, { scenario, theme, now: NOW, ...SIZE });
       await steps(page);
       // No blinking caret or half-finished transition in the picture.
       await page.addStyleTag({ content: "*{caret-color:transparent !important;transition:none !important;animation:none !important}" });
