@@ -126,7 +126,7 @@ impl PersistentToken {
         Ok(PinUvToken::new(
             protocol,
             token,
-            Permissions::PER_CREDENTIAL_MANAGEMENT_READ_ONLY,
+            Permissions::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY,
             None,
         ))
     }
@@ -159,7 +159,7 @@ mod tests {
 
     #[test]
     fn persistent_token_round_trips_and_redacts() {
-        let t = token(Permissions::PER_CREDENTIAL_MANAGEMENT_READ_ONLY, None);
+        let t = token(Permissions::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY, None);
         let stored = PersistentToken::from_token(&t).to_bytes();
         assert_eq!(stored.first(), Some(&2));
         let back = PersistentToken::from_bytes(&stored).unwrap_or_else(|e| panic!("{e}"));

@@ -51,7 +51,6 @@ mod error;
 pub mod hmac_secret;
 mod key_agreement;
 pub mod large_blob;
-mod permissions;
 pub mod pin;
 mod protocol;
 mod token;
@@ -62,7 +61,9 @@ mod tests;
 
 pub use error::CryptoError;
 pub use key_agreement::{encapsulate, KeyAgreementKeyPair, KeyAgreementPublicKey};
-pub use permissions::Permissions;
+/// The permissions bit set is the clientPIN message's own type (`keydesk-ctap`, CTAP 2.1
+/// §6.5.5.7); the token state here checks it.
+pub use keydesk_ctap::commands::Permissions;
 pub use protocol::{PinUvAuthProtocol, SharedSecret, AES_BLOCK_LEN};
 pub use rand_core::CryptoRngCore;
 pub use token::PinUvAuthToken;

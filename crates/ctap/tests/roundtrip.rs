@@ -209,7 +209,7 @@ fn client_pin_every_subcommand() {
         ClientPinRequest::get_pin_uv_auth_token_using_uv_with_permissions(
             2,
             ka.clone(),
-            Permissions::CREDENTIAL_MANAGEMENT | Permissions::AUTHENTICATOR_CONFIG,
+            Permissions::CREDENTIAL_MANAGEMENT | Permissions::AUTHENTICATOR_CONFIGURATION,
             None,
         ),
     ];
@@ -224,7 +224,7 @@ fn client_pin_every_subcommand() {
         | Permissions::CREDENTIAL_MANAGEMENT
         | Permissions::BIO_ENROLLMENT
         | Permissions::LARGE_BLOB_WRITE
-        | Permissions::AUTHENTICATOR_CONFIG;
+        | Permissions::AUTHENTICATOR_CONFIGURATION;
     assert_eq!(all.0, 0x3f);
     assert!(Permissions::GET_ASSERTION.requires_rp_id());
     assert!(!Permissions::CREDENTIAL_MANAGEMENT.requires_rp_id());

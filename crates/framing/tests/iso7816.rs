@@ -80,9 +80,29 @@ fn malformed_commands_are_precise_errors() {
 }
 
 #[test]
+fn case_1_has_no_length_fields_in_either_form() {
+    let apdu = CommandApdu::new(0, 0x03, 0, 0);
+    assert_eq!(apdu.encode(LengthForm::Short).unwrap(), hex("00030000"));
+    assert_eq!(apdu.encode(LengthForm::Extended).unwrap(), hex("00030000"));
+    assert_eq!(CommandApdu::decode(&hex("00030000")).unwrap().0, apdu);
+}
+
+#[test]
+fn status_only_responses_and_status_word_values() {
+    assert_eq!(ResponseApdu::status_only(StatusWord::WrongData).encode(), [0x6A, 0x80]);
+    let response = ResponseApdu { data: vec![1, 2], sw: StatusWord::ConditionsNotSatisfied };
+    assert_eq!(response.encode(), [1, 2, 0x69, 0x85]);
+    assert_eq!(ResponseApdu::decode(&[1, 2, 0x69, 0x85]).unwrap(), response);
+    assert_eq!(StatusWord::from_u16(0x6D00), StatusWord::InstructionNotSupported);
+    assert_eq!(StatusWord::Other(0x6400).to_u16(), 0x6400);
+    assert_eq!(StatusWord::ConditionsNotSatisfied.to_string(), "6985");
+    assert_eq!(StatusWord::NoPreciseDiagnosis.to_string(), "6F00");
+}
+
+#[test]
 fn status_words_round_trip() {
     for (sw, word) in [
-        (StatusWord::Success, 0x9000u16),
+        (StatusWord::NoError, 0x9000u16),
         (StatusWord::CtapStatusUpdate, 0x9100),
         (StatusWord::BytesRemaining(0x10), 0x6110),
         (StatusWord::WrongLength, 0x6700),
@@ -95,8 +115,8 @@ fn status_words_round_trip() {
         (StatusWord::FileNotFound, 0x6A82),
         (StatusWord::IncorrectP1P2, 0x6A86),
         (StatusWord::WrongLe(3), 0x6C03),
-        (StatusWord::InsNotSupported, 0x6D00),
-        (StatusWord::ClaNotSupported, 0x6E00),
+        (StatusWord::InstructionNotSupported, 0x6D00),
+        (StatusWord::ClassNotSupported, 0x6E00),
         (StatusWord::NoPreciseDiagnosis, 0x6F00),
         (StatusWord::Other(0x6400), 0x6400),
     ] {

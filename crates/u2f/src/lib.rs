@@ -10,6 +10,9 @@
 //! cover. The crate does no IO and no cryptography; decoders never panic and bound every
 //! length by the bytes they are given.
 //!
+//! The APDUs themselves (ISO 7816-4 command and response APDUs, status words) are
+//! `keydesk-framing`'s, the one APDU codec of the workspace; this crate re-exports them.
+//!
 //! # Example: a register round trip
 //!
 //! ```
@@ -38,21 +41,23 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod apdu;
 mod der;
 mod messages;
 mod signed;
-mod status;
 
 #[cfg(test)]
 mod tests;
 
-pub use apdu::{ApduEncoding, ApduError, CommandApdu, ResponseApdu};
+pub use keydesk_framing::iso7816::apdu::{
+    self, CommandApdu, CommandDecodeError, CommandEncodeError, LengthForm, ResponseApdu,
+    ResponseDecodeError, StatusWord,
+};
+/// Short or extended APDU length fields: the name U2F callers use for [`LengthForm`].
+pub use keydesk_framing::iso7816::apdu::LengthForm as ApduEncoding;
 pub use messages::{
     decode_version_response, encode_version_response, AuthenticateControl, AuthenticateRequest,
     AuthenticateResponse, EncodeError, RegisterRequest, RegisterResponse, Request, RequestError,
     ResponseError, INS_AUTHENTICATE, INS_REGISTER, INS_VERSION, MAX_KEY_HANDLE_LEN, PUBLIC_KEY_LEN,
-    REGISTER_RESERVED_BYTE, U2F_CLA, U2F_V2, USER_PRESENT_FLAG,
+    REGISTER_RESERVED_BYTE, U2F_CLA, U2F_V2, USER_PRESENT_FLAG, smallest_encoding_for,
 };
 pub use signed::{authenticate_signed_data, register_signed_data};
-pub use status::StatusWord;

@@ -1,7 +1,11 @@
 //! U2F register, authenticate and version messages (FIDO U2F Raw Message Formats v1.2 §4–§6;
 //! CTAP 2.1 §11.2 CTAP1/U2F interoperability), both sides.
 
-use crate::apdu::{ApduEncoding, ApduError, CommandApdu, ResponseApdu, MAX_EXTENDED_NE};
+use keydesk_framing::iso7816::apdu::{
+    CommandApdu, CommandDecodeError, CommandEncodeError, LengthForm as ApduEncoding, ResponseApdu,
+    ResponseDecodeError, EXTENDED_MAX_NE, SHORT_MAX_DATA, SHORT_MAX_NE,
+};
+
 use crate::der::{self, DerError};
 use crate::StatusWord;
 
@@ -101,7 +105,7 @@ pub enum EncodeError {
     },
     /// The APDU does not fit the chosen encoding.
     #[error(transparent)]
-    Apdu(#[from] ApduError),
+    Apdu(#[from] CommandEncodeError),
 }
 
 /// Why an authenticator rejects a request; [`RequestError::status_word`] is its answer.
@@ -110,7 +114,7 @@ pub enum EncodeError {
 pub enum RequestError {
     /// Not a well-formed command APDU.
     #[error("malformed command APDU: {0}")]
-    Apdu(#[from] ApduError),
+    Apdu(#[from] CommandDecodeError),
     /// CLA is not 0x00.
     #[error("class byte {cla:#04x} is not U2F's 0x00")]
     ClassNotSupported {
@@ -156,7 +160,7 @@ impl RequestError {
 pub enum ResponseError {
     /// Not a response APDU (fewer than two bytes).
     #[error("malformed response APDU: {0}")]
-    Apdu(#[from] ApduError),
+    Apdu(#[from] ResponseDecodeError),
     /// The authenticator answered with an error status (6985 means "touch needed" for
     /// sign requests and "key handle is mine" for check-only).
     #[error("authenticator answered status {0}")]
@@ -221,7 +225,7 @@ fn command(ins: u8, p1: u8, data: Vec<u8>) -> CommandApdu {
         p1,
         p2: 0x00,
         data,
-        ne: Some(MAX_EXTENDED_NE),
+        ne: Some(EXTENDED_MAX_NE),
     }
 }
 
@@ -241,14 +245,22 @@ impl Request {
     pub fn encode(&self, encoding: ApduEncoding) -> Result<Vec<u8>, EncodeError> {
         let mut command = self.to_command()?;
         if encoding == ApduEncoding::Short {
-            command.ne = Some(crate::apdu::MAX_SHORT_NE);
+            command.ne = Some(SHORT_MAX_NE);
         }
         Ok(command.encode(encoding)?)
     }
 
-    /// Authenticator side: decodes a command APDU's bytes (short or extended).
+    /// Authenticator side: decodes a command APDU's bytes (short or extended). Also accepts
+    /// a request without data sent with an extended Lc of zero followed by Le
+    /// (`CLA INS P1 P2 00 00 00 Le1 Le2`, not valid ISO 7816-4), which U2F hosts such as
+    /// python-fido2 send: it is read as ISO case 2E.
     pub fn decode(bytes: &[u8]) -> Result<Self, RequestError> {
-        let (command, _) = CommandApdu::decode(bytes)?;
+        let (command, _) = match bytes {
+            [cla, ins, p1, p2, 0x00, 0x00, 0x00, le1, le2] => {
+                CommandApdu::decode(&[*cla, *ins, *p1, *p2, 0x00, *le1, *le2])?
+            }
+            _ => CommandApdu::decode(bytes)?,
+        };
         Self::from_command(&command)
     }
 
@@ -352,7 +364,7 @@ impl RegisterResponse {
         let data = self.encode()?;
         Ok(ResponseApdu {
             data,
-            status: StatusWord::NoError,
+            sw: StatusWord::NoError,
         }
         .encode())
     }
@@ -434,7 +446,7 @@ impl AuthenticateResponse {
     pub fn encode_response_apdu(&self) -> Vec<u8> {
         ResponseApdu {
             data: self.encode(),
-            status: StatusWord::NoError,
+            sw: StatusWord::NoError,
         }
         .encode()
     }
@@ -464,7 +476,7 @@ impl AuthenticateResponse {
 pub fn encode_version_response() -> Vec<u8> {
     ResponseApdu {
         data: U2F_V2.to_vec(),
-        status: StatusWord::NoError,
+        sw: StatusWord::NoError,
     }
     .encode()
 }
@@ -484,7 +496,7 @@ pub fn decode_version_response(bytes: &[u8]) -> Result<(), ResponseError> {
 /// The data of a 9000 response, or the status as an error.
 fn success_data(bytes: &[u8]) -> Result<Vec<u8>, ResponseError> {
     let response = ResponseApdu::decode(bytes)?;
-    match response.status {
+    match response.sw {
         StatusWord::NoError => Ok(response.data),
         status => Err(ResponseError::Status(status)),
     }
@@ -525,14 +537,13 @@ impl<'a> Reader<'a> {
     }
 }
 
-impl ApduEncoding {
-    /// The encoding a host should use for a request: short when the data fits 255 bytes
-    /// (every U2F request with a key handle up to 190 bytes), extended otherwise.
-    pub fn smallest_for(request_data_len: usize) -> Self {
-        if request_data_len <= crate::apdu::MAX_SHORT_DATA {
-            Self::Short
-        } else {
-            Self::Extended
-        }
+/// The encoding a host should use for a request carrying `request_data_len` bytes: short
+/// when the data fits 255 bytes (every U2F request with a key handle up to 190 bytes),
+/// extended otherwise.
+pub fn smallest_encoding_for(request_data_len: usize) -> ApduEncoding {
+    if request_data_len <= SHORT_MAX_DATA {
+        ApduEncoding::Short
+    } else {
+        ApduEncoding::Extended
     }
 }

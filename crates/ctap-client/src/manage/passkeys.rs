@@ -308,7 +308,7 @@ impl<D: Device> Client<D> {
         }
         self.credential_management_command()?;
         let token = self.token(
-            Permissions::PER_CREDENTIAL_MANAGEMENT_READ_ONLY,
+            Permissions::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY,
             None,
             Purpose::ManagePasskeys,
             ui,

@@ -84,7 +84,7 @@ impl<D: Device> Client<D> {
         let protected = info.option("clientPin") == Some(true) || info.option("uv") == Some(true);
         let outcome = if protected {
             self.with_token(
-                Permissions::AUTHENTICATOR_CONFIG,
+                Permissions::AUTHENTICATOR_CONFIGURATION,
                 None,
                 Purpose::ChangeSettings,
                 ui,

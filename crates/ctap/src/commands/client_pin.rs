@@ -10,6 +10,8 @@ use crate::cose::CoseKey;
 use crate::error::DecodeError;
 use crate::message::{require_params, CommandRequest, CommandResponse};
 
+use super::Permissions;
+
 /// authenticatorClientPIN subcommands (CTAP 2.1 §6.5.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -67,62 +69,6 @@ impl FromCbor for ClientPinSubCommand {
     fn from_cbor(value: &Value, field: &'static str) -> Result<Self, DecodeError> {
         let n = u64::from_cbor(value, field)?;
         Self::from_value(n).ok_or(DecodeError::UnknownSubCommand { field, value: n })
-    }
-}
-
-/// pinUvAuthToken permissions (CTAP 2.1 §6.5.5.7), a bit set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Permissions(pub u8);
-
-impl Permissions {
-    /// 0x01 mc: makeCredential.
-    pub const MAKE_CREDENTIAL: Permissions = Permissions(0x01);
-    /// 0x02 ga: getAssertion.
-    pub const GET_ASSERTION: Permissions = Permissions(0x02);
-    /// 0x04 cm: credentialManagement.
-    pub const CREDENTIAL_MANAGEMENT: Permissions = Permissions(0x04);
-    /// 0x08 be: bioEnrollment.
-    pub const BIO_ENROLLMENT: Permissions = Permissions(0x08);
-    /// 0x10 lbw: largeBlobWrite.
-    pub const LARGE_BLOB_WRITE: Permissions = Permissions(0x10);
-    /// 0x20 acfg: authenticatorConfig.
-    pub const AUTHENTICATOR_CONFIG: Permissions = Permissions(0x20);
-    /// 0x40 pcmr: perCredentialManagementReadOnly (CTAP 2.2).
-    pub const PER_CREDENTIAL_MANAGEMENT_READ_ONLY: Permissions = Permissions(0x40);
-
-    /// Whether every permission in `other` is granted.
-    pub fn contains(self, other: Permissions) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// Whether no permission is set.
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// Whether the set holds a permission that CTAP 2.1 §6.5.5.7 requires an RP ID for
-    /// (mc, ga).
-    pub fn requires_rp_id(self) -> bool {
-        self.0 & (Self::MAKE_CREDENTIAL.0 | Self::GET_ASSERTION.0) != 0
-    }
-}
-
-impl std::ops::BitOr for Permissions {
-    type Output = Permissions;
-    fn bitor(self, rhs: Permissions) -> Permissions {
-        Permissions(self.0 | rhs.0)
-    }
-}
-
-impl std::ops::BitOrAssign for Permissions {
-    fn bitor_assign(&mut self, rhs: Permissions) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl FromCbor for Permissions {
-    fn from_cbor(value: &Value, field: &'static str) -> Result<Self, DecodeError> {
-        u8::from_cbor(value, field).map(Permissions)
     }
 }
 

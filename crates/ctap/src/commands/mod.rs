@@ -10,6 +10,7 @@ mod large_blobs;
 mod make_credential;
 mod no_params;
 mod options;
+mod permissions;
 
 pub use bio_enrollment::{
     BioEnrollmentParams, BioEnrollmentRequest, BioEnrollmentResponse, BioEnrollmentSubCommand,
@@ -18,8 +19,9 @@ pub use bio_enrollment::{
 };
 pub use client_pin::{
     change_pin_auth_message, set_pin_auth_message, ClientPinRequest, ClientPinResponse,
-    ClientPinSubCommand, Permissions,
+    ClientPinSubCommand,
 };
+pub use permissions::Permissions;
 pub use config::{ConfigParams, ConfigRequest, ConfigSubCommand, SetMinPinLengthParams};
 pub use credential_management::{
     auth_message as credential_management_auth_message, CredentialManagementParams,

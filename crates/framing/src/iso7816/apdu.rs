@@ -1,5 +1,8 @@
 //! ISO/IEC 7816-4 command and response APDUs (short and extended length), the
 //! status words FIDO uses, and the constants of CTAP 2.1 §11.3.
+//!
+//! The one APDU codec of KeyDesk: NFC/CCID framing here, and CTAP1/U2F messages
+//! (`keydesk-u2f`, FIDO U2F Raw Message Formats v1.2 §3) are encoded with it.
 
 use thiserror::Error;
 
@@ -185,7 +188,10 @@ impl CommandApdu {
                 }
             }
             LengthForm::Extended => {
-                out.push(0x00);
+                // Case 1 has no length fields in either form; a lone 00 would read as case 2S.
+                if nc > 0 || self.ne.is_some() {
+                    out.push(0x00);
+                }
                 if nc > 0 {
                     out.extend_from_slice(&(nc as u16).to_be_bytes()); // nc <= 65535
                     out.extend_from_slice(&self.data);
@@ -241,16 +247,17 @@ impl CommandApdu {
     }
 }
 
-/// Status words used by FIDO over ISO 7816 (ISO 7816-4 §5.6, CTAP 2.1 §11.3).
+/// Status words used by FIDO over ISO 7816 (ISO 7816-4 §5.6, CTAP 2.1 §11.3) and by U2F
+/// (FIDO U2F Raw Message Formats v1.2 §3.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StatusWord {
-    /// 9000: normal processing.
-    Success,
+    /// 9000: normal processing (U2F SW_NO_ERROR).
+    NoError,
     /// 9100: NFCCTAP status update; the data is one status byte (CTAP 2.1 §11.3).
     CtapStatusUpdate,
     /// 61xx: more response bytes available with GET RESPONSE (00 means 256 or more).
     BytesRemaining(u8),
-    /// 6700: wrong length.
+    /// 6700: wrong length (U2F SW_WRONG_LENGTH).
     WrongLength,
     /// 6883: last command of the chain expected.
     LastCommandOfChainExpected,
@@ -258,9 +265,11 @@ pub enum StatusWord {
     CommandChainingNotSupported,
     /// 6982: security status not satisfied.
     SecurityStatusNotSatisfied,
-    /// 6985: conditions of use not satisfied (U2F: test of user presence required).
+    /// 6985: conditions of use not satisfied (U2F SW_CONDITIONS_NOT_SATISFIED: user presence
+    /// is needed, or, for an authenticate check-only, the key handle is valid).
     ConditionsNotSatisfied,
-    /// 6A80: incorrect data (U2F: wrong key handle).
+    /// 6A80: incorrect data (U2F SW_WRONG_DATA: the key handle is not this authenticator's,
+    /// or the request is malformed).
     WrongData,
     /// 6A81: function not supported.
     FunctionNotSupported,
@@ -270,10 +279,10 @@ pub enum StatusWord {
     IncorrectP1P2,
     /// 6Cxx: wrong Le; xx is the exact length available.
     WrongLe(u8),
-    /// 6D00: instruction not supported.
-    InsNotSupported,
-    /// 6E00: class not supported.
-    ClaNotSupported,
+    /// 6D00: instruction not supported (U2F SW_INS_NOT_SUPPORTED).
+    InstructionNotSupported,
+    /// 6E00: class not supported (U2F SW_CLA_NOT_SUPPORTED).
+    ClassNotSupported,
     /// 6F00: no precise diagnosis.
     NoPreciseDiagnosis,
     /// Any other status word.
@@ -284,7 +293,7 @@ impl StatusWord {
     /// Decodes SW1 SW2.
     pub fn from_bytes(sw1: u8, sw2: u8) -> Self {
         match (sw1, sw2) {
-            (0x90, 0x00) => Self::Success,
+            (0x90, 0x00) => Self::NoError,
             (0x91, 0x00) => Self::CtapStatusUpdate,
             (0x61, n) => Self::BytesRemaining(n),
             (0x67, 0x00) => Self::WrongLength,
@@ -297,17 +306,28 @@ impl StatusWord {
             (0x6A, 0x82) => Self::FileNotFound,
             (0x6A, 0x86) => Self::IncorrectP1P2,
             (0x6C, n) => Self::WrongLe(n),
-            (0x6D, 0x00) => Self::InsNotSupported,
-            (0x6E, 0x00) => Self::ClaNotSupported,
+            (0x6D, 0x00) => Self::InstructionNotSupported,
+            (0x6E, 0x00) => Self::ClassNotSupported,
             (0x6F, 0x00) => Self::NoPreciseDiagnosis,
             _ => Self::Other(u16::from_be_bytes([sw1, sw2])),
         }
     }
 
+    /// The status word from its 16-bit value (SW1 in the high byte).
+    pub fn from_u16(value: u16) -> Self {
+        let [sw1, sw2] = value.to_be_bytes();
+        Self::from_bytes(sw1, sw2)
+    }
+
     /// SW1 SW2 on the wire.
     pub fn to_bytes(self) -> [u8; 2] {
-        let word: u16 = match self {
-            Self::Success => 0x9000,
+        self.to_u16().to_be_bytes()
+    }
+
+    /// The 16-bit value (SW1 in the high byte).
+    pub fn to_u16(self) -> u16 {
+        match self {
+            Self::NoError => 0x9000,
             Self::CtapStatusUpdate => 0x9100,
             Self::BytesRemaining(n) => 0x6100 | u16::from(n),
             Self::WrongLength => 0x6700,
@@ -320,12 +340,17 @@ impl StatusWord {
             Self::FileNotFound => 0x6A82,
             Self::IncorrectP1P2 => 0x6A86,
             Self::WrongLe(n) => 0x6C00 | u16::from(n),
-            Self::InsNotSupported => 0x6D00,
-            Self::ClaNotSupported => 0x6E00,
+            Self::InstructionNotSupported => 0x6D00,
+            Self::ClassNotSupported => 0x6E00,
             Self::NoPreciseDiagnosis => 0x6F00,
             Self::Other(word) => word,
-        };
-        word.to_be_bytes()
+        }
+    }
+}
+
+impl std::fmt::Display for StatusWord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04X}", self.to_u16())
     }
 }
 
@@ -359,6 +384,11 @@ impl ResponseApdu {
     /// Encodes `data || SW1 SW2`.
     pub fn encode(&self) -> Vec<u8> {
         encode_response(&self.data, self.sw)
+    }
+
+    /// A response with only a status word (errors, and U2F check-only answers).
+    pub fn status_only(sw: StatusWord) -> Self {
+        Self { data: Vec::new(), sw }
     }
 }
 

@@ -208,7 +208,7 @@ impl FidoCard {
             let (data, sw) = response.split_last_chunk::<2>().ok_or(CardError::U2fResponseWithoutStatus)?;
             (data.to_vec(), StatusWord::from_bytes(sw[0], sw[1]))
         } else {
-            (response.to_vec(), StatusWord::Success)
+            (response.to_vec(), StatusWord::NoError)
         };
         match self.pending.take() {
             Some(Pending::AwaitingAnswer { ne, .. }) => {
@@ -275,13 +275,13 @@ impl FidoCard {
                 self.chain = Some(Chain { cla, ins, p1, p2, data });
             }
         }
-        respond(StatusWord::Success)
+        respond(StatusWord::NoError)
     }
 
     fn handle_command(&mut self, apdu: CommandApdu, ne: usize) -> CardAction {
         match (apdu.cla, apdu.ins) {
             (CLA_ISO, INS_SELECT) => self.handle_select(&apdu, ne),
-            _ if !self.selected => respond(StatusWord::InsNotSupported),
+            _ if !self.selected => respond(StatusWord::InstructionNotSupported),
             (CLA_PROPRIETARY, INS_NFCCTAP_MSG) if self.config.applet == Applet::Fido2 => {
                 if self.pending.is_some() {
                     return respond(StatusWord::ConditionsNotSatisfied);
@@ -303,8 +303,8 @@ impl FidoCard {
                 self.pending = Some(Pending::AwaitingAnswer { ne, polling: false, u2f: true });
                 CardAction::Dispatch(CardRequest { kind: RequestKind::U2f(apdu), status_polling: false })
             }
-            (CLA_ISO | CLA_PROPRIETARY, _) => respond(StatusWord::InsNotSupported),
-            _ => respond(StatusWord::ClaNotSupported),
+            (CLA_ISO | CLA_PROPRIETARY, _) => respond(StatusWord::InstructionNotSupported),
+            _ => respond(StatusWord::ClassNotSupported),
         }
     }
 
@@ -320,7 +320,7 @@ impl FidoCard {
             Applet::Fido2 => VERSION_FIDO_2_0,
             Applet::U2fOnly => VERSION_U2F_V2,
         };
-        CardAction::Respond(self.send_chunk(Outgoing { data: version.to_vec(), offset: 0, sw: StatusWord::Success }, ne))
+        CardAction::Respond(self.send_chunk(Outgoing { data: version.to_vec(), offset: 0, sw: StatusWord::NoError }, ne))
     }
 
     fn handle_poll(&mut self, p1: u8, ne: usize) -> CardAction {

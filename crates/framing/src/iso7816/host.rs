@@ -258,7 +258,7 @@ impl ApduHost {
         if exchange.segments_left > 1 {
             exchange.segments_left -= 1;
             return match response.sw {
-                StatusWord::Success => Ok(()),
+                StatusWord::NoError => Ok(()),
                 sw => Err(HostError::ChainSegmentRejected(sw)),
             };
         }
@@ -300,12 +300,12 @@ impl ApduHost {
     fn finish(&mut self, operation: Operation, data: Vec<u8>, sw: StatusWord) -> Result<(), HostError> {
         let event = match (operation, sw) {
             (Operation::U2f, sw) => HostEvent::U2fResponse(ResponseApdu { data, sw }),
-            (Operation::Select, StatusWord::Success) => match data.as_slice() {
+            (Operation::Select, StatusWord::NoError) => match data.as_slice() {
                 VERSION_FIDO_2_0 => HostEvent::Selected(Applet::Fido2),
                 VERSION_U2F_V2 => HostEvent::Selected(Applet::U2fOnly),
                 _ => return Err(HostError::UnknownAppletVersion(data)),
             },
-            (Operation::Ctap, StatusWord::Success) => HostEvent::CtapResponse(data),
+            (Operation::Ctap, StatusWord::NoError) => HostEvent::CtapResponse(data),
             (Operation::Select | Operation::Ctap, sw) => HostEvent::Rejected(sw),
         };
         self.events.push_back(event);

@@ -71,8 +71,8 @@ fn requests_round_trip_in_both_encodings() {
         Request::decode(&long.encode(ApduEncoding::Extended).unwrap()).unwrap(),
         long
     );
-    assert_eq!(ApduEncoding::smallest_for(255), ApduEncoding::Short);
-    assert_eq!(ApduEncoding::smallest_for(256), ApduEncoding::Extended);
+    assert_eq!(crate::smallest_encoding_for(255), ApduEncoding::Short);
+    assert_eq!(crate::smallest_encoding_for(256), ApduEncoding::Extended);
 }
 
 #[test]
@@ -153,7 +153,7 @@ fn authenticator_rejects_bad_requests_with_the_right_status() {
         ),
         (
             vec![0x00, 0x01, 0, 0, 5, 1],
-            RequestError::Apdu(crate::ApduError::LengthMismatch { len: 6 }),
+            RequestError::Apdu(crate::CommandDecodeError::ShortLengthMismatch { lc: 5, body_len: 2 }),
             StatusWord::WrongLength,
         ),
     ];

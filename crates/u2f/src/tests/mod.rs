@@ -1,6 +1,5 @@
 //! Golden vectors, round trips both ways, error cases and hostile input.
 
-mod apdu;
 mod golden;
 mod hostile;
 mod messages;

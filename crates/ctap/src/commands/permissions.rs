@@ -1,12 +1,22 @@
-//! pinUvAuthToken permissions (CTAP 2.1 §6.5.5.7, CTAP 2.2 adds pcmr).
+//! pinUvAuthToken permissions (CTAP 2.1 §6.5.5.7; CTAP 2.2 adds pcmr): the `permissions`
+//! member (0x09) of authenticatorClientPIN, and the one type every crate uses for them (the
+//! PIN/UV token state of `keydesk-ctap-crypto` re-exports it).
 
 use std::ops::{BitAnd, BitOr, BitOrAssign};
 
-/// The `permissions` bit set of getPinUvAuthTokenUsing...WithPermissions (§6.5.5.7).
+use crate::cbor::{FromCbor, Value};
+use crate::error::DecodeError;
+
+/// The `permissions` bit set of getPinUvAuthTokenUsing...WithPermissions (§6.5.5.7), as sent
+/// on the wire: one byte (the decoder refuses a larger integer).
 ///
-/// Unknown bits are kept as received, so a caller can decide how to treat them.
+/// Bit 0x80 is defined by no CTAP version; it is kept as received so the authenticator can
+/// refuse it ([`Permissions::unknown_bits`]).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Permissions(u32);
+pub struct Permissions(pub u8);
+
+/// Every bit a CTAP version defines (0x01..=0x40).
+const KNOWN: u8 = 0x7f;
 
 impl Permissions {
     /// `mc` (0x01): authenticatorMakeCredential.
@@ -23,6 +33,11 @@ impl Permissions {
     pub const AUTHENTICATOR_CONFIGURATION: Self = Self(0x20);
     /// `pcmr` (0x40, CTAP 2.2): persistent credential management, read only.
     pub const PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY: Self = Self(0x40);
+    /// Another name of [`Permissions::AUTHENTICATOR_CONFIGURATION`] (kept for existing callers).
+    pub const AUTHENTICATOR_CONFIG: Self = Self::AUTHENTICATOR_CONFIGURATION;
+    /// Another name of [`Permissions::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY`] (kept for
+    /// existing callers).
+    pub const PER_CREDENTIAL_MANAGEMENT_READ_ONLY: Self = Self::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY;
 
     const NAMED: [(Self, &'static str); 7] = [
         (Self::MAKE_CREDENTIAL, "mc"),
@@ -39,13 +54,20 @@ impl Permissions {
         Self(0)
     }
 
-    /// The bits as received (unknown bits included).
+    /// The permissions in `bits`. Every defined bit is kept; any bit above them (0x80 and
+    /// beyond, which no CTAP version defines) is recorded as the unknown bit 0x80, so
+    /// [`Permissions::unknown_bits`] still reports it.
     pub const fn from_bits(bits: u32) -> Self {
-        Self(bits)
+        let known = (bits & KNOWN as u32) as u8;
+        if bits & !(KNOWN as u32) != 0 {
+            Self(known | !KNOWN)
+        } else {
+            Self(known)
+        }
     }
 
-    /// The bits.
-    pub const fn bits(self) -> u32 {
+    /// The bits, as sent on the wire.
+    pub const fn bits(self) -> u8 {
         self.0
     }
 
@@ -64,9 +86,9 @@ impl Permissions {
         self.0 & other.0 != 0
     }
 
-    /// Bits set here that no CTAP version this crate knows defines.
+    /// Bits set here that no CTAP version defines (0 when there are none).
     pub const fn unknown_bits(self) -> u32 {
-        self.0 & !0x7f
+        (self.0 & !KNOWN) as u32
     }
 
     /// `mc` and `ga` are scoped to one RP: the platform sends an rpId with them (§6.5.5.7).
@@ -114,6 +136,12 @@ impl std::fmt::Debug for Permissions {
     }
 }
 
+impl FromCbor for Permissions {
+    fn from_cbor(value: &Value, field: &'static str) -> Result<Self, DecodeError> {
+        u8::from_cbor(value, field).map(Permissions)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,9 +154,11 @@ mod tests {
         assert_eq!(Permissions::BIO_ENROLLMENT.bits(), 0x08);
         assert_eq!(Permissions::LARGE_BLOB_WRITE.bits(), 0x10);
         assert_eq!(Permissions::AUTHENTICATOR_CONFIGURATION.bits(), 0x20);
+        assert_eq!(Permissions::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY.bits(), 0x40);
+        assert_eq!(Permissions::AUTHENTICATOR_CONFIG, Permissions::AUTHENTICATOR_CONFIGURATION);
         assert_eq!(
-            Permissions::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY.bits(),
-            0x40
+            Permissions::PER_CREDENTIAL_MANAGEMENT_READ_ONLY,
+            Permissions::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY
         );
     }
 
@@ -139,15 +169,27 @@ mod tests {
         assert!(!p.contains(Permissions::GET_ASSERTION));
         assert!(p.requires_rp_id());
         assert!(!Permissions::LARGE_BLOB_WRITE.requires_rp_id());
-        assert_eq!(
-            p.without(Permissions::MAKE_CREDENTIAL),
-            Permissions::LARGE_BLOB_WRITE
-        );
+        assert_eq!(p.without(Permissions::MAKE_CREDENTIAL), Permissions::LARGE_BLOB_WRITE);
+        assert_eq!(p & Permissions::LARGE_BLOB_WRITE, Permissions::LARGE_BLOB_WRITE);
         assert_eq!(format!("{p:?}"), "Permissions(mc | lbw)");
-        assert_eq!(
-            format!("{:?}", Permissions::from_bits(0x102)),
-            "Permissions(ga | 0x100)"
-        );
         assert!(Permissions::empty().is_empty());
+    }
+
+    #[test]
+    fn bits_no_ctap_version_defines_stay_visible() {
+        assert_eq!(Permissions(0x82).unknown_bits(), 0x80);
+        assert_eq!(format!("{:?}", Permissions(0x82)), "Permissions(ga | 0x80)");
+        // Beyond a byte: the defined bits are kept, the rest is still reported as unknown.
+        let wide = Permissions::from_bits(0x102);
+        assert!(wide.contains(Permissions::GET_ASSERTION));
+        assert_ne!(wide.unknown_bits(), 0);
+        assert_eq!(Permissions::from_bits(0x7f).unknown_bits(), 0);
+        assert_eq!(Permissions::from_bits(0x7f).bits(), 0x7f);
+    }
+
+    #[test]
+    fn decodes_one_byte_and_refuses_more() {
+        assert_eq!(Permissions::from_cbor(&Value::Unsigned(0x24), "p"), Ok(Permissions(0x24)));
+        assert!(Permissions::from_cbor(&Value::Unsigned(0x100), "p").is_err());
     }
 }
