@@ -162,17 +162,29 @@ pub enum AccountError {
     #[error("no virtual MFA binding was started: start binding first")]
     NoPendingMfa,
     /// No email address is bound.
-    #[error("no email address is bound to this account")]
+    #[error("no email address is bound to this account: bind one first (its code arrives by email), or verify another way")]
     EmailNotBound,
     /// The email address is not one the server accepts.
     #[error("invalid email address: {0}")]
     InvalidEmail(String),
     /// The email code is wrong.
-    #[error("the email code is wrong")]
+    #[error("the email code is wrong: type the code from the newest message (each new request replaces the earlier code)")]
     WrongEmailCode,
     /// The email code expired or none was sent.
     #[error("the email code expired or none was sent: ask for a new one")]
     EmailCodeExpired,
+    /// The address is bound to the most users the server allows (five by default).
+    #[error("{message}: bind another address")]
+    EmailLimitReached {
+        /// The server's words (with the limit).
+        message: String,
+    },
+    /// The server could not send the email (no SMTP relay, or the relay is down).
+    #[error("the server could not send the email ({message}): try again later or ask its administrator")]
+    EmailUnavailable {
+        /// The server's words.
+        message: String,
+    },
 
     // --- Transport ------------------------------------------------------------------------
     /// The server could not be reached.
@@ -253,6 +265,8 @@ impl AccountError {
             Self::InvalidEmail(_) => "invalid_email",
             Self::WrongEmailCode => "wrong_email_code",
             Self::EmailCodeExpired => "email_code_expired",
+            Self::EmailLimitReached { .. } => "email_limit_reached",
+            Self::EmailUnavailable { .. } => "email_unavailable",
             Self::Unreachable { .. } => "unreachable",
             Self::UnexpectedAnswer { .. } => "unexpected_answer",
             Self::Server { .. } => "server",
@@ -292,6 +306,8 @@ impl AccountError {
             "wrong_email_code" => Self::WrongEmailCode,
             "email_code_expired" | "no_email_code" => Self::EmailCodeExpired,
             "invalid_email" => Self::InvalidEmail(message.to_owned()),
+            "email_limit_reached" => Self::EmailLimitReached { message: message.to_owned() },
+            "email_unavailable" => Self::EmailUnavailable { message: message.to_owned() },
             _ => Self::Server { status, kind: kind.to_owned(), message: message.to_owned() },
         }
     }

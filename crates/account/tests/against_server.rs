@@ -279,3 +279,27 @@ fn email_code_step_up_before_deleting_a_passkey() {
     account.delete_passkey(&passkey.id).expect("delete after the email code");
     assert!(account.passkeys().unwrap().passkeys.is_empty());
 }
+
+#[test]
+fn an_address_bound_to_five_users_is_refused_for_a_sixth_and_no_address_means_no_email_step_up() {
+    let server = TestServer::start();
+    let shared = "family@example.com";
+    for (n, user) in ["ann", "ben", "cat", "dan", "eva"].into_iter().enumerate() {
+        let mut account = logged_on(&server, user);
+        account.step_up_password(PASSWORD).expect("password step-up: nothing stronger is bound");
+        account.start_email_binding(shared).expect("code sent");
+        assert_eq!(account.confirm_email(&server.emailed_code(shared, n + 1)).expect("bind"), shared);
+    }
+    let mut sixth = logged_on(&server, "fay");
+    assert!(matches!(sixth.step_up_email_start(), Err(AccountError::EmailNotBound)));
+    sixth.step_up_password(PASSWORD).expect("password step-up");
+    match sixth.start_email_binding(shared) {
+        Err(error @ AccountError::EmailLimitReached { .. }) => {
+            assert_eq!(error.kind(), "email_limit_reached");
+            assert!(error.to_string().contains("5 users") && error.to_string().ends_with("bind another address"), "{error}");
+        }
+        other => panic!("the limit expected: {other:?}"),
+    }
+    assert_eq!(server.smtp.messages_to(shared).len(), 5, "no code was sent for the sixth");
+    assert!(matches!(sixth.confirm_email("123456"), Err(AccountError::EmailCodeExpired)), "no code is pending");
+}

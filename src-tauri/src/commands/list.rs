@@ -77,6 +77,8 @@ macro_rules! for_each_command {
             servers::servers_step_up_email_start,
             servers::servers_step_up_passkey,
             servers::servers_bind_mfa,
+            servers::servers_email_bind,
+            servers::servers_email_confirm,
         }
     };
 }

@@ -3,10 +3,11 @@
 //! logon with the password and a second factor (TOTP code or passkey) or a passkey alone;
 //! passkeys on the account (enroll on a chosen authenticator, rename, delete with a fresh
 //! verification); binding the server's virtual MFA into Codes in one step (the secret never
-//! reaches the UI).
+//! reaches the UI); an email address bound with the code mailed to it, for email step-up.
 
-use crate::ceremony::CeremonyEvent;
+use crate::ceremony::{CeremonyEvent, UiInteraction};
 use crate::error::{AppError, AppResult};
+use crate::registry::KeyClient;
 use crate::secret::SecretString;
 use crate::state::AppState;
 use keydesk_account::{Account, AccountError, KeyringTokenStore, LogonOutcome, LogonStage, Passkey, PasskeyList, Profile, ProfileStore, TokenStore, VerificationMethod};
@@ -95,6 +96,25 @@ impl From<AccountError> for AppError {
 
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> AppResult<T> + Send + 'static) -> AppResult<T> {
     tauri::async_runtime::spawn_blocking(work).await.map_err(|e| AppError::internal(format!("the worker thread failed: {e}")))?
+}
+
+/// A ceremony on the authenticator `device` for the open account of `profile`: what every
+/// passkey command (logon, enroll, step-up) shares.
+async fn passkey_ceremony<T: Send + 'static>(
+    state: &AppState,
+    ceremony: String,
+    events: Channel<CeremonyEvent>,
+    profile: String,
+    device: String,
+    work: impl FnOnce(&mut Account, &mut KeyClient, &mut UiInteraction) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let state = state.clone();
+    let ceremonies = state.ceremonies.clone();
+    ceremonies
+        .run(&ceremony, events, move |ui| {
+            state.servers.with_account(&profile, |account| state.registry.with_client(&device, |client| work(account, client, ui)))
+        })
+        .await
 }
 
 // --- Views ---------------------------------------------------------------------------------
@@ -198,6 +218,22 @@ fn method_name(method: &VerificationMethod) -> String {
     serde_json::to_value(method).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
+fn account_view(account: &mut Account) -> AppResult<ServerAccountView> {
+    let info = account.info()?;
+    Ok(ServerAccountView {
+        user: info.user,
+        totp_bound: info.totp_bound,
+        passkeys: u32::try_from(info.passkeys).unwrap_or(0),
+        email: info.email,
+        created_at: info.created_at,
+    })
+}
+
+fn step_up_view(account: &mut Account) -> AppResult<StepUpView> {
+    let status = account.step_up_status()?;
+    Ok(StepUpView { methods: status.methods.iter().map(method_name).collect(), fresh: status.fresh })
+}
+
 fn logon_view(outcome: LogonOutcome) -> LogonView {
     match outcome.stage {
         LogonStage::SecondFactorNeeded { methods } => {
@@ -291,16 +327,11 @@ pub async fn servers_logon_second_passkey(
     profile: String,
     device: String,
 ) -> AppResult<LogonView> {
-    let state = state.inner().clone();
-    let ceremonies = state.ceremonies.clone();
-    ceremonies
-        .run(&ceremony, events, move |ui| {
-            state.servers.with_account(&profile, |account| {
-                state.registry.with_client(&device, |client| Ok(account.second_factor_passkey(client, ui)?))?;
-                Ok(active(account.info()?.user))
-            })
-        })
-        .await
+    passkey_ceremony(&state, ceremony, events, profile, device, |account, client, ui| {
+        account.second_factor_passkey(client, ui)?;
+        Ok(active(account.info()?.user))
+    })
+    .await
 }
 
 /// Logs on with a passkey alone (when the server allows it).
@@ -312,16 +343,7 @@ pub async fn servers_logon_passkey(
     profile: String,
     device: String,
 ) -> AppResult<LogonView> {
-    let state = state.inner().clone();
-    let ceremonies = state.ceremonies.clone();
-    ceremonies
-        .run(&ceremony, events, move |ui| {
-            state.servers.with_account(&profile, |account| {
-                let outcome = state.registry.with_client(&device, |client| Ok(account.logon_passkey(client, ui)?))?;
-                Ok(logon_view(outcome))
-            })
-        })
-        .await
+    passkey_ceremony(&state, ceremony, events, profile, device, |account, client, ui| Ok(logon_view(account.logon_passkey(client, ui)?))).await
 }
 
 /// Ends the session on the server and forgets it here.
@@ -339,19 +361,7 @@ pub async fn servers_logout(state: State<'_, AppState>, profile: String) -> AppR
 #[tauri::command(rename_all = "snake_case")]
 pub async fn servers_account(state: State<'_, AppState>, profile: String) -> AppResult<ServerAccountView> {
     let state = state.inner().clone();
-    blocking(move || {
-        state.servers.with_account(&profile, |account| {
-            let info = account.info()?;
-            Ok(ServerAccountView {
-                user: info.user,
-                totp_bound: info.totp_bound,
-                passkeys: u32::try_from(info.passkeys).unwrap_or(0),
-                email: info.email,
-                created_at: info.created_at,
-            })
-        })
-    })
-    .await
+    blocking(move || state.servers.with_account(&profile, account_view)).await
 }
 
 // --- Passkeys ------------------------------------------------------------------------------
@@ -373,16 +383,11 @@ pub async fn servers_passkey_enroll(
     device: String,
     name: String,
 ) -> AppResult<ServerPasskeysView> {
-    let state = state.inner().clone();
-    let ceremonies = state.ceremonies.clone();
-    ceremonies
-        .run(&ceremony, events, move |ui| {
-            state.servers.with_account(&profile, |account| {
-                state.registry.with_client(&device, |client| Ok(account.enroll_passkey(&name, client, ui)?))?;
-                Ok(account.passkeys()?.into())
-            })
-        })
-        .await
+    passkey_ceremony(&state, ceremony, events, profile, device, move |account, client, ui| {
+        account.enroll_passkey(&name, client, ui)?;
+        Ok(account.passkeys()?.into())
+    })
+    .await
 }
 
 /// Renames a passkey (names are unique on the account).
@@ -417,13 +422,7 @@ pub async fn servers_passkey_delete(state: State<'_, AppState>, profile: String,
 #[tauri::command(rename_all = "snake_case")]
 pub async fn servers_step_up_status(state: State<'_, AppState>, profile: String) -> AppResult<StepUpView> {
     let state = state.inner().clone();
-    blocking(move || {
-        state.servers.with_account(&profile, |account| {
-            let status = account.step_up_status()?;
-            Ok(StepUpView { methods: status.methods.iter().map(method_name).collect(), fresh: status.fresh })
-        })
-    })
-    .await
+    blocking(move || state.servers.with_account(&profile, step_up_view)).await
 }
 
 /// Confirms with a code: `method` "totp" (authenticator), "email" (after servers_step_up_email_start)
@@ -439,8 +438,7 @@ pub async fn servers_step_up_code(state: State<'_, AppState>, profile: String, m
                 "password" => account.step_up_password(code.as_str())?,
                 other => return Err(AppError::invalid_argument(format!("Unknown verification method \"{other}\": use totp, email or password."))),
             }
-            let status = account.step_up_status()?;
-            Ok(StepUpView { methods: status.methods.iter().map(method_name).collect(), fresh: status.fresh })
+            step_up_view(account)
         })
     })
     .await
@@ -462,17 +460,41 @@ pub async fn servers_step_up_passkey(
     profile: String,
     device: String,
 ) -> AppResult<StepUpView> {
+    passkey_ceremony(&state, ceremony, events, profile, device, |account, client, ui| {
+        account.step_up_passkey(client, ui)?;
+        step_up_view(account)
+    })
+    .await
+}
+
+// --- Email address -------------------------------------------------------------------------
+
+/// Starts binding `address`: the server mails it a code (then `servers_email_confirm`). Needs a
+/// fresh verification (`step_up_required`); an address bound to five users already is refused
+/// (`email_limit_reached`).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn servers_email_bind(state: State<'_, AppState>, profile: String, address: String) -> AppResult<EmailSentView> {
     let state = state.inner().clone();
-    let ceremonies = state.ceremonies.clone();
-    ceremonies
-        .run(&ceremony, events, move |ui| {
-            state.servers.with_account(&profile, |account| {
-                state.registry.with_client(&device, |client| Ok(account.step_up_passkey(client, ui)?))?;
-                let status = account.step_up_status()?;
-                Ok(StepUpView { methods: status.methods.iter().map(method_name).collect(), fresh: status.fresh })
-            })
+    blocking(move || {
+        state.servers.with_account(&profile, |account| {
+            account.start_email_binding(&address)?;
+            Ok(EmailSentView { sent_to: address.trim().to_owned() })
         })
-        .await
+    })
+    .await
+}
+
+/// Binds the address with the code mailed to it; the account view shows the bound address.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn servers_email_confirm(state: State<'_, AppState>, profile: String, code: SecretString) -> AppResult<ServerAccountView> {
+    let state = state.inner().clone();
+    blocking(move || {
+        state.servers.with_account(&profile, |account| {
+            account.confirm_email(code.as_str())?;
+            account_view(account)
+        })
+    })
+    .await
 }
 
 // --- Virtual MFA into Codes ----------------------------------------------------------------

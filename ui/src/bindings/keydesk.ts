@@ -571,6 +571,8 @@ export const COMMANDS = [
   "servers_step_up_email_start",
   "servers_step_up_passkey",
   "servers_bind_mfa",
+  "servers_email_bind",
+  "servers_email_confirm",
 ] as const;
 
 export type CommandName = (typeof COMMANDS)[number];

@@ -25,4 +25,6 @@ export const serversApi = {
   servers_step_up_email_start: (args: P) => call<EmailSentView>("servers_step_up_email_start", args),
   servers_step_up_passkey: (args: OnKey, ui: CeremonyUi) => ceremony<StepUpView>("servers_step_up_passkey", args, ui),
   servers_bind_mfa: (args: P) => call<CodeRowView>("servers_bind_mfa", args),
+  servers_email_bind: (args: P & { address: string }) => call<EmailSentView>("servers_email_bind", args),
+  servers_email_confirm: (args: P & { code: string }) => call<ServerAccountView>("servers_email_confirm", args),
 };

@@ -1,7 +1,8 @@
 // Servers screen: the relying-party servers the user logs on to. Profiles (name, URL, user
 // name); logon with the password and a second factor (code or passkey) or a passkey alone; the
 // account's passkeys (enroll under a name on a chosen key, rename, delete after confirming it
-// is you); the server's virtual MFA bound into Codes in one step.
+// is you); the server's virtual MFA bound into Codes in one step; an email address bound with
+// the code mailed to it (then a way to confirm it is you).
 import "./servers.css";
 import { api } from "../api";
 import type { DeviceView, LogonView, ServerPasskeyView, ServerProfileView } from "../bindings/keydesk";
@@ -10,6 +11,7 @@ import { announce, confirmDialog, errorBox } from "../components/feedback";
 import { h, replace } from "../dom";
 import { toAppError } from "../ipc";
 import type { Screen } from "../screen";
+import { codeSentText, emailCode, emailStatus, validateEmail } from "./email";
 import { capacityText, describePasskey, relativeTime, shortId, sortPasskeys, validatePasskeyName } from "./passkeys";
 import { isValid, validateProfile } from "./profileForm";
 
@@ -316,7 +318,7 @@ const screen: Screen = {
           h("dt", {}, "One-time codes"),
           h("dd", {}, totpBound ? "Bound" : "Not bound"),
           h("dt", {}, "Email"),
-          h("dd", {}, email ?? "None (bind one on the server's site)"),
+          h("dd", { class: "email-status" }, emailStatus(email)),
         ),
         h(
           "div",
@@ -328,9 +330,52 @@ const screen: Screen = {
         h("p", { class: "muted" }, capacityText(passkeys.length, max)),
         list,
         enroll,
+        h("h3", {}, "Email"),
+        emailArea(name, email, retry, notes),
         stepUp,
         notes,
       );
+    }
+
+    /** Bind an address: type it, the server mails a code, type the code. */
+    function emailArea(name: string, email: string | null, retry: (action: () => Promise<unknown>) => (error: unknown) => void, notes: HTMLElement): HTMLElement {
+      const area = h("div", { class: "email-binding" });
+      const address = h("input", { type: "text", inputmode: "email", autocomplete: "email", spellcheck: "false", maxlength: 254 });
+      const form = h("form", { class: "inline", "aria-label": "Bind an email address" }, field(email ? "Another email address" : "Email address", address), h("button", { type: "submit" }, "Send a code"));
+      const send = () =>
+        api.servers_email_bind({ profile: name, address: address.value.trim() }).then((sent) => {
+          const text = codeSentText(sent.sent_to);
+          announce(text);
+          replace(notes);
+          showCodeForm(sent.sent_to, text);
+        });
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const problem = validateEmail(address.value);
+        if (problem) return replace(notes, errorBox({ kind: "invalid_email", message: problem }));
+        send().catch(retry(send));
+      });
+      const showCodeForm = (sentTo: string, text: string) => {
+        const code = h("input", { type: "text", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 9 });
+        const confirm = h("form", { class: "inline", "aria-label": `Confirm ${sentTo}` }, field("Code from the email", code), h("button", { type: "submit", class: "primary" }, "Bind address"));
+        confirm.addEventListener("submit", (event) => {
+          event.preventDefault();
+          const typed = emailCode(code.value);
+          if ("error" in typed) return replace(notes, errorBox({ kind: "wrong_email_code", message: typed.error }));
+          api
+            .servers_email_confirm({ profile: name, code: typed.code })
+            .then((account) => {
+              announce(`${account.email ?? sentTo} is bound to ${name}.`);
+              replace(notes);
+              return renderDetail();
+            })
+            .catch((e) => replace(notes, errorBox(e)));
+        });
+        replace(area, h("p", { role: "status" }, text), confirm, form);
+        code.focus();
+      };
+      replace(area, form);
+      return area;
     }
 
     /** Asks the user to confirm it is them, then repeats `action`. */

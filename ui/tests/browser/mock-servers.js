@@ -1,5 +1,6 @@
 // The Servers commands of the fake backend (see mock-ipc.js): profiles, a logon with a TOTP
-// second factor, passkeys with step-up before deleting, MFA binding. Shapes and argument names
+// second factor, passkeys with step-up before deleting, MFA binding, an email address bound
+// with a mailed code (654321; family@example.com is bound to five users already). Shapes and argument names
 // match src-tauri/src/commands/servers.rs. Scenario: window.__KEYDESK_SCENARIO__.servers.
 (() => {
   const mock = window.__KEYDESK_MOCK__;
@@ -11,6 +12,8 @@
     pending: false,
     fresh: false,
     totpBound: setup.secondFactor,
+    email: setup.email === undefined ? "dana@example.com" : setup.email,
+    emailPending: null,
     passkeys: [
       { id: "cGFzc2tleS1vZmZpY2UtMDAwMDAx", name: "office key", created_at: now - 90 * 86400, last_used_at: now - 7200, counter_regressions: 0 },
       { id: "cGFzc2tleS1zcGFyZS0wMDAwMDI", name: "spare", created_at: now - 86400, last_used_at: null, counter_regressions: 0 },
@@ -29,6 +32,7 @@
   };
   const list = () => ({ profiles: state.profiles.map((p) => Object.assign({}, p)) });
   const passkeys = () => ({ passkeys: state.passkeys.slice(), max: 5 });
+  const methods = () => (state.email ? ["totp", "email", "password"] : ["totp", "password"]);
   const stepUp = () => {
     if (!state.fresh) throw err("step_up_required", "Confirm it is you first, with a code from your authenticator app, or your password; then try again.");
   };
@@ -78,7 +82,7 @@
     },
     servers_account: (args) => {
       const p = logged(args.profile);
-      return { user: `${p.username}@example.com`, totp_bound: state.totpBound, passkeys: state.passkeys.length, email: "dana@example.com", created_at: now - 400 * 86400 };
+      return { user: `${p.username}@example.com`, totp_bound: state.totpBound, passkeys: state.passkeys.length, email: state.email, created_at: now - 400 * 86400 };
     },
     servers_passkeys: (args) => {
       logged(args.profile);
@@ -102,19 +106,41 @@
     },
     servers_step_up_status: (args) => {
       logged(args.profile);
-      return { methods: ["totp", "password"], fresh: state.fresh };
+      return { methods: methods(), fresh: state.fresh };
     },
     servers_step_up_code: (args) => {
       logged(args.profile);
-      const ok = (args.method === "totp" && args.code === setup.code) || (args.method === "password" && args.code === setup.password);
+      const ok = (args.method === "totp" && args.code === setup.code) || (args.method === "password" && args.code === setup.password) || (args.method === "email" && args.code === "654321");
       if (!ok) throw err(args.method === "password" ? "wrong_password" : "wrong_code", "That was not right: try again.");
       state.fresh = true;
-      return { methods: ["totp", "password"], fresh: true };
+      return { methods: methods(), fresh: true };
     },
-    servers_step_up_email_start: () => ({ sent_to: "d***@example.com" }),
+    servers_step_up_email_start: (args) => {
+      logged(args.profile);
+      if (!state.email) throw err("email_not_bound", "No email address is bound to this account: bind one first (its code arrives by email), or verify another way.");
+      return { sent_to: state.email };
+    },
     servers_step_up_passkey: () => {
       state.fresh = true;
-      return { methods: ["totp", "password"], fresh: true };
+      return { methods: methods(), fresh: true };
+    },
+    servers_email_bind: (args) => {
+      logged(args.profile);
+      if (!/^[^@\s]+@[^@\s]+$/.test(args.address)) throw err("invalid_email", "Invalid email address: not a valid email address.");
+      stepUp();
+      if (args.address.toLowerCase() === "family@example.com") {
+        throw err("email_limit_reached", "This email address is already bound to 5 users, the most allowed: bind another address.");
+      }
+      state.emailPending = args.address.toLowerCase();
+      return { sent_to: args.address };
+    },
+    servers_email_confirm: (args) => {
+      logged(args.profile);
+      if (!state.emailPending) throw err("email_code_expired", "The email code expired or none was sent: ask for a new one.");
+      if (args.code !== "654321") throw err("wrong_email_code", "The email code is wrong: type the code from the newest message (each new request replaces the earlier code).");
+      state.email = state.emailPending;
+      state.emailPending = null;
+      return { user: "dana@example.com", totp_bound: state.totpBound, passkeys: state.passkeys.length, email: state.email, created_at: now - 400 * 86400 };
     },
     servers_bind_mfa: (args) => {
       const p = logged(args.profile);

@@ -94,3 +94,67 @@ test("the server's virtual MFA goes into Codes in one step, after confirming it 
   await page.getByText("Not logged on").waitFor();
   await page.context().close();
 });
+
+test("an email address is bound with the mailed code after confirming it is you; mistakes and limits say what to do", async () => {
+  const page = await open("#/servers", { scenario: { servers: { secondFactor: false, email: null } } });
+  await page.getByRole("button", { name: "Open work" }).click();
+  await page.getByLabel("Password").fill("server pw");
+  await page.getByRole("button", { name: "Log on", exact: true }).click();
+  await page.getByText("None: bind one to confirm changes with a code by email.").waitFor();
+
+  const address = page.getByRole("textbox", { name: "Email address" });
+  await address.fill("dana");
+  await page.getByRole("button", { name: "Send a code" }).click();
+  await page.locator('[role=alert][data-kind="invalid_email"]').waitFor();
+  assert.equal((await callsTo(page, "servers_email_bind")).length, 0, "nothing is sent while the address is wrong");
+
+  // Five users have this address already: after confirming it is you, the server refuses.
+  await address.fill("family@example.com");
+  await page.getByRole("button", { name: "Send a code" }).click();
+  await page.locator('[role=alert][data-kind="step_up_required"]').waitFor();
+  await page.getByRole("textbox", { name: "Your password" }).fill("server pw");
+  await page.getByRole("textbox", { name: "Your password" }).press("Enter");
+  const limit = page.locator('[role=alert][data-kind="email_limit_reached"]');
+  await limit.waitFor();
+  assert.match(await limit.innerText(), /bind another address/);
+
+  await address.fill("Dana@Corp.example");
+  await page.getByRole("button", { name: "Send a code" }).click();
+  await page.locator(".email-binding [role=status]", { hasText: "A code was sent to Dana@Corp.example." }).waitFor();
+  const code = page.getByRole("textbox", { name: "Code from the email" });
+  assert.equal(await code.evaluate((el) => el === document.activeElement), true, "the code field has the focus");
+  await code.fill("12345");
+  await page.getByRole("button", { name: "Bind address" }).click();
+  await page.getByText("The code in the email has 6 digits.").waitFor();
+  await code.fill("111111");
+  await page.getByRole("button", { name: "Bind address" }).click();
+  const wrong = page.locator('[role=alert][data-kind="wrong_email_code"]');
+  await wrong.waitFor();
+  assert.match(await wrong.innerText(), /newest message/);
+  await code.fill("654 321");
+  await page.getByRole("button", { name: "Bind address" }).click();
+  await page.locator("dd.email-status", { hasText: "dana@corp.example" }).waitFor();
+  assert.deepEqual((await callsTo(page, "servers_email_confirm")).map((c) => c.args), [
+    { profile: "work", code: "111111" },
+    { profile: "work", code: "654321" },
+  ]);
+  assert.deepEqual((await callsTo(page, "servers_email_bind")).map((c) => c.args.address), ["family@example.com", "family@example.com", "Dana@Corp.example"]);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("a bound address confirms a deletion with an emailed code", async () => {
+  const page = await open("#/servers");
+  await loggedOn(page);
+  await page.locator("dd.email-status", { hasText: "dana@example.com" }).waitFor();
+  await page.getByRole("button", { name: "Delete spare" }).click();
+  await page.getByRole("button", { name: "Delete", exact: true }).click();
+  await page.locator('[role=alert][data-kind="step_up_required"]').waitFor();
+  await page.getByRole("button", { name: "Email me a code" }).click();
+  const form = page.getByRole("form", { name: "Confirm with a code sent by email" });
+  await form.getByRole("textbox", { name: "Code sent to dana@example.com" }).fill("654321");
+  await form.getByRole("button", { name: "Confirm" }).click();
+  await page.locator("li.server-passkey", { hasText: "spare" }).waitFor({ state: "detached" });
+  assert.deepEqual((await callsTo(page, "servers_step_up_code")).map((c) => c.args), [{ profile: "work", method: "email", code: "654321" }]);
+  await page.context().close();
+});

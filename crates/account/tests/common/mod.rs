@@ -3,16 +3,13 @@
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-/// The server tests' loopback SMTP receiver (email codes), shared rather than copied.
-#[path = "../../../server/tests/common/smtp.rs"]
-pub mod smtp;
-
 use std::sync::Arc;
 use std::time::Duration;
 
 use keydesk_ctap::entities::UserEntity;
 use keydesk_ctap_client::{Client, Interaction, Pin, PinRequest};
 use keydesk_server::clock::{Clock, ManualClock};
+use keydesk_testkit::smtp::Smtp;
 use keydesk_server::{Argon2Params, AppState, Config, Policy};
 use keydesk_transport::hid::HidLink;
 use keydesk_transport::memory::{self, HidPipe};
@@ -27,7 +24,8 @@ pub struct TestServer {
     pub origin: String,
     pub clock: Arc<ManualClock>,
     pub app: AppState,
-    pub smtp: smtp::SmtpReceiver,
+    /// The real SMTP server (aiosmtpd) the server sends its email codes to.
+    pub smtp: Smtp,
     runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
@@ -38,8 +36,8 @@ impl TestServer {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let clock = Arc::new(ManualClock::new(1_800_000_000));
         let db_url = format!("sqlite://{}", dir.path().join("keydesk.db").display());
-        let smtp = runtime.block_on(smtp::SmtpReceiver::start());
-        let smtp_port = smtp.port;
+        let smtp = Smtp::start().unwrap_or_else(|e| panic!("{e}"));
+        let smtp_port = smtp.port();
         let (origin, app) = runtime.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let port = listener.local_addr().expect("addr").port();
@@ -86,12 +84,12 @@ impl TestServer {
 
     /// The code in the `nth` email to `address` (waits for it to arrive).
     pub fn emailed_code(&self, address: &str, nth: usize) -> String {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while self.smtp.count_for(address) < nth {
-            assert!(std::time::Instant::now() < deadline, "email {nth} to {address} did not arrive");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        self.runtime.block_on(self.smtp.last_code_for(address))
+        let messages = self.smtp.wait_for_messages_to(address, nth, Duration::from_secs(10)).unwrap_or_else(|e| panic!("{e}"));
+        let body = &messages[nth - 1].body;
+        let after = body.split("is: ").nth(1).unwrap_or_else(|| panic!("no code marker in {body:?}"));
+        let code: String = after.chars().take_while(char::is_ascii_digit).collect();
+        assert_eq!(code.len(), 6, "code in {body:?}");
+        code
     }
 
     pub fn now(&self) -> i64 {

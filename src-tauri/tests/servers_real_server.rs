@@ -1,0 +1,300 @@
+//! The Servers commands as the UI sends them (Tauri's real invoke path, the real capability
+//! file and ACL), against the real keydesk-server in process (SQLite in a temp dir, a manual
+//! clock starting at the real time so that codes computed from the system clock are current)
+//! whose email codes go out through a real SMTP server (aiosmtpd, Debian's python3-aiosmtpd),
+//! with the simulated key as the authenticator.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers may fail loudly
+
+mod support;
+
+use keydesk_account::{Account, MemoryTokenStore, Profile};
+use keydesk_desktop::commands::servers::ServersState;
+use keydesk_desktop::registry::SIMULATED_ID;
+use keydesk_desktop::state::{AppState, Options};
+use keydesk_server::clock::{Clock, ManualClock};
+use keydesk_server::{Argon2Params, Config, Policy, SmtpConfig};
+use keydesk_testkit::smtp::Smtp;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::{pin, TestApp};
+
+const PASSWORD: &str = "correct horse battery";
+/// The simulated key's PIN (set by each test; WebAuthn registration needs one).
+const PIN: &str = "2468";
+
+struct Server {
+    origin: String,
+    clock: Arc<ManualClock>,
+    app: keydesk_server::AppState,
+    smtp: Smtp,
+    runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let clock = Arc::new(ManualClock::new(i64::try_from(now).unwrap()));
+        let smtp = Smtp::start().unwrap_or_else(|e| panic!("{e}"));
+        let db_url = format!("sqlite://{}", dir.path().join("keydesk.db").display());
+        let smtp_port = smtp.port();
+        let (origin, app) = runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let origin = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+            let config = Config {
+                logon_suffix: "corp.example".to_owned(),
+                rp_id: "localhost".to_owned(),
+                rp_origin: url::Url::parse(&origin).unwrap(),
+                rp_name: "KeyDesk Test".to_owned(),
+                admin_token: None,
+                // Small on purpose: tests hash passwords on 2 cores.
+                argon2: Argon2Params { memory_kib: 64, iterations: 1, parallelism: 1 },
+                smtp: Some(SmtpConfig { host: "127.0.0.1".to_owned(), port: smtp_port, from: "KeyDesk <keydesk@localhost>".to_owned() }),
+                policy: Policy::default(),
+                secure_cookie: false,
+            };
+            let pool = keydesk_server::db::connect(&db_url).await.unwrap();
+            let app = keydesk_server::AppState::new(pool, config, clock.clone()).unwrap();
+            tokio::spawn(keydesk_server::serve(listener, app.clone(), std::future::pending()));
+            (origin, app)
+        });
+        Self { origin, clock, app, smtp, runtime, _dir: dir }
+    }
+
+    fn create_user(&self, name: &str) {
+        self.runtime.block_on(keydesk_server::api::admin_add_user(&self.app, name, PASSWORD, false)).unwrap();
+    }
+
+    /// The 6-digit code in the `nth` message delivered to `address`.
+    fn emailed_code(&self, address: &str, nth: usize) -> String {
+        let messages = self.smtp.wait_for_messages_to(address, nth, Duration::from_secs(10)).unwrap_or_else(|e| panic!("{e}"));
+        let message = &messages[nth - 1];
+        assert_eq!(message.subject, "KeyDesk Test verification code");
+        let after = message.body.split("is: ").nth(1).unwrap_or_else(|| panic!("no code in {:?}", message.body));
+        let code: String = after.chars().take_while(char::is_ascii_digit).collect();
+        assert_eq!(code.len(), 6, "{:?}", message.body);
+        code
+    }
+
+    /// A user on this server logged on through keydesk-account (not through the app).
+    fn other_user(&self, name: &str) -> Account {
+        self.create_user(name);
+        let mut account = Account::open(Profile::new(name, &self.origin, name).unwrap(), Box::new(MemoryTokenStore::new())).unwrap();
+        account.logon_password(PASSWORD).unwrap();
+        account
+    }
+}
+
+/// The app with the simulated key, Codes in a temp dir and server sessions in memory, with the
+/// profile "work" for `user` on `server`.
+struct App {
+    test: TestApp,
+    dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for App {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.test
+    }
+}
+
+impl App {
+    fn for_user(server: &Server, user: &str) -> Self {
+        server.create_user(user);
+        let dir = tempfile::tempdir().unwrap();
+        let options = Options { data_dir: Some(dir.path().to_path_buf()), ..Options::default() };
+        let mut state = AppState::new(support::simulated_registry(), options);
+        let tokens = MemoryTokenStore::new();
+        state.servers = Arc::new(ServersState::new(dir.path().join("servers.json"), Box::new(move || Box::new(tokens.clone()))));
+        let app = Self { test: TestApp::new(state), dir };
+        app.ok("servers_add", json!({"name": "work", "url": server.origin, "username": user}));
+        app.ok("pin_set", json!({"device": SIMULATED_ID, "pin": PIN}));
+        app
+    }
+
+    /// A ceremony on the simulated key, its PIN typed when asked (as the UI's dialog would).
+    fn ceremony_ok(&self, cmd: &str, id: &str, args: Value) -> Value {
+        self.ceremony_answering(cmd, id, args, &[pin(PIN)]).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn ceremony_error(&self, cmd: &str, id: &str, args: Value) -> Value {
+        let error = self.ceremony_answering(cmd, id, args, &[pin(PIN)]).err().unwrap_or_else(|| panic!("{cmd}: expected an error"));
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{error}");
+        error
+    }
+}
+
+fn work() -> Value {
+    json!({"profile": "work"})
+}
+
+fn on_key(mut args: Value) -> Value {
+    args["profile"] = json!("work");
+    args["device"] = json!(SIMULATED_ID);
+    args
+}
+
+fn wrong(code: &str) -> String {
+    if code == "000000" { "111111" } else { "000000" }.to_owned()
+}
+
+#[test]
+fn a_passkey_is_enrolled_by_name_logs_on_is_listed_renamed_and_deleted_after_step_up() {
+    let server = Server::start();
+    let app = App::for_user(&server, "dana");
+    let stage = app.ok("servers_logon_password", json!({"profile": "work", "password": PASSWORD}));
+    assert_eq!(stage, json!({"user": "dana@corp.example", "stage": "active", "methods": []}));
+
+    // Enroll under a name on the chosen authenticator (the simulated key).
+    let enrolled_at = server.clock.now();
+    let list = app.ceremony_ok("servers_passkey_enroll", "enroll", on_key(json!({"name": "desk key"})));
+    assert_eq!(list["max"], 5);
+    let passkey = list["passkeys"][0].clone();
+    let id = passkey["id"].as_str().unwrap().to_owned();
+    assert_eq!(passkey, json!({"id": id, "name": "desk key", "created_at": enrolled_at, "last_used_at": null, "counter_regressions": 0}));
+    // The same key again is refused by the key itself (excludeCredentials).
+    assert_eq!(app.ceremony_error("servers_passkey_enroll", "again", on_key(json!({"name": "other"})))["kind"], "already_registered");
+
+    // The password now needs the passkey as second factor.
+    server.clock.advance(60);
+    app.ok("servers_logout", work());
+    let stage = app.ok("servers_logon_password", json!({"profile": "work", "password": PASSWORD}));
+    assert_eq!(stage, json!({"user": "dana@corp.example", "stage": "second_factor_needed", "methods": ["passkey"]}));
+    assert_eq!(app.kind("servers_passkeys", work()), "second_factor_needed");
+    let stage = app.ceremony_ok("servers_logon_second_passkey", "second", on_key(json!({})));
+    assert_eq!(stage["stage"], "active");
+    assert_eq!(app.ok("servers_passkeys", work())["passkeys"][0]["last_used_at"], json!(server.clock.now()));
+
+    // A passkey alone.
+    server.clock.advance(60);
+    app.ok("servers_logout", work());
+    assert_eq!(app.ok("servers_list", json!({}))["profiles"][0]["logged_on"], json!(false));
+    let stage = app.ceremony_ok("servers_logon_passkey", "alone", on_key(json!({})));
+    assert_eq!(stage, json!({"user": "dana@corp.example", "stage": "active", "methods": []}));
+    let listed = app.ok("servers_passkeys", work());
+    assert_eq!(listed["passkeys"][0]["last_used_at"], json!(server.clock.now()), "the logon is the last use");
+    assert_eq!(listed["passkeys"][0]["created_at"], json!(enrolled_at));
+
+    // Rename: names are checked by the server.
+    let renamed = app.ok("servers_passkey_rename", json!({"profile": "work", "id": id, "name": "travel key"}));
+    assert_eq!(renamed["passkeys"][0]["name"], "travel key");
+    assert_eq!(app.kind("servers_passkey_rename", json!({"profile": "work", "id": id, "name": " "})), "invalid_passkey_name");
+    assert_eq!(app.kind("servers_passkey_rename", json!({"profile": "work", "id": "bm9uZQ", "name": "x"})), "passkey_not_found");
+
+    // Delete: the logon's verification has expired after five minutes; the passkey confirms.
+    server.clock.advance(301);
+    let refused = app.invoke("servers_passkey_delete", json!({"profile": "work", "id": id})).unwrap_err();
+    assert_eq!(refused["kind"], "step_up_required");
+    assert!(refused["message"].as_str().unwrap().contains("a passkey"), "{refused}");
+    assert_eq!(app.ok("servers_step_up_status", work()), json!({"methods": ["passkey"], "fresh": false}));
+    assert_eq!(app.kind("servers_step_up_code", json!({"profile": "work", "method": "password", "code": PASSWORD})), "stronger_verification_required");
+    assert_eq!(app.ceremony_ok("servers_step_up_passkey", "step-up", on_key(json!({})))["fresh"], json!(true));
+    assert_eq!(app.ok("servers_passkey_delete", json!({"profile": "work", "id": id})), json!({"passkeys": [], "max": 5}));
+    assert_eq!(app.ok("servers_account", work())["passkeys"], 0);
+    // With no passkey left, a passkey logon names the fix.
+    app.ok("servers_logout", work());
+    let error = app.ceremony_error("servers_logon_passkey", "gone", on_key(json!({})));
+    assert_eq!(error["kind"], "no_passkeys", "{error}");
+    assert!(error["message"].as_str().unwrap().contains("log on with the password and enroll one"), "{error}");
+}
+
+#[test]
+fn the_servers_mfa_is_bound_into_codes_in_one_step_and_its_code_is_the_one_the_server_expects() {
+    let server = Server::start();
+    let app = App::for_user(&server, "ivan");
+    app.ok("servers_logon_password", json!({"profile": "work", "password": PASSWORD}));
+    // A logon with the password alone is no fresh verification.
+    assert_eq!(app.kind("servers_bind_mfa", work()), "step_up_required");
+    assert_eq!(app.kind("servers_step_up_code", json!({"profile": "work", "method": "password", "code": "guess"})), "wrong_password");
+    app.ok("servers_step_up_code", json!({"profile": "work", "method": "password", "code": PASSWORD}));
+    assert_eq!(app.kind("servers_bind_mfa", work()), "vault_locked", "Codes must be unlocked first");
+
+    let kdf = keydesk_otp::vault::PasswordKdfParams { memory_kib: 64, iterations: 1, parallelism: 1 };
+    drop(keydesk_codes::open::create(&app.dir.path().join("codes.vault"), &keydesk_codes::SecretString::from("vault pw"), kdf).unwrap());
+    app.ok("codes_unlock_password", json!({"password": "vault pw"}));
+    let row = app.ok("servers_bind_mfa", work());
+    assert_eq!((row["issuer"].clone(), row["name"].clone(), row["tags"].clone()), (json!("KeyDesk Test"), json!("ivan@corp.example"), json!(["work"])));
+    assert!(!row.to_string().contains("secret"), "no secret in the answer: {row}");
+    assert_eq!(app.ok("servers_account", work())["totp_bound"], json!(true), "the server accepted the code KeyDesk computed");
+    assert_eq!(app.kind("servers_bind_mfa", work()), "mfa_already_bound");
+
+    // The next logon asks for the code; the one Codes shows is the server's current code: it
+    // was spent by the binding (code_already_used) unless a new 30 s step began meanwhile.
+    app.ok("servers_logout", work());
+    let stage = app.ok("servers_logon_password", json!({"profile": "work", "password": PASSWORD}));
+    assert_eq!(stage["methods"], json!(["totp"]));
+    let code = app.ok("codes_list", json!({"search": null, "tag": "work"}))["accounts"][0]["code"].as_str().unwrap().to_owned();
+    assert_eq!(app.kind("servers_logon_totp", json!({"profile": "work", "code": wrong(&code)})), "wrong_code");
+    match app.invoke("servers_logon_totp", json!({"profile": "work", "code": code})) {
+        Ok(stage) => assert_eq!(stage["stage"], "active"),
+        Err(error) => assert_eq!(error["kind"], "code_already_used", "{error}"),
+    }
+}
+
+#[test]
+fn an_email_address_is_bound_with_the_mailed_code_and_then_confirms_a_deletion() {
+    let server = Server::start();
+    let app = App::for_user(&server, "erin");
+    app.ok("servers_logon_password", json!({"profile": "work", "password": PASSWORD}));
+    assert_eq!(app.ok("servers_account", work())["email"], Value::Null);
+
+    // No address bound: email step-up says to bind one; nothing pending to confirm.
+    let error = app.invoke("servers_step_up_email_start", work()).unwrap_err();
+    assert_eq!(error["kind"], "email_not_bound");
+    assert!(error["message"].as_str().unwrap().contains("bind one first"), "{error}");
+    assert_eq!(app.kind("servers_email_confirm", json!({"profile": "work", "code": "123456"})), "email_code_expired");
+    // Binding needs a fresh verification (a logon with the password alone is none): the
+    // password serves while nothing stronger is bound.
+    let refused = app.invoke("servers_email_bind", json!({"profile": "work", "address": "erin@example.com"})).unwrap_err();
+    assert_eq!(refused["kind"], "step_up_required");
+    assert!(refused["message"].as_str().unwrap().contains("your password"), "{refused}");
+    app.ok("servers_step_up_code", json!({"profile": "work", "method": "password", "code": PASSWORD}));
+    assert_eq!(app.kind("servers_email_bind", json!({"profile": "work", "address": "not an address"})), "invalid_email");
+    let sent = app.ok("servers_email_bind", json!({"profile": "work", "address": " Erin@Example.com "}));
+    assert_eq!(sent, json!({"sent_to": "Erin@Example.com"}));
+    let code = server.emailed_code("erin@example.com", 1);
+    let error = app.invoke("servers_email_confirm", json!({"profile": "work", "code": wrong(&code)})).unwrap_err();
+    assert_eq!(error["kind"], "wrong_email_code");
+    assert!(error["message"].as_str().unwrap().contains("newest message"), "{error}");
+    let account = app.ok("servers_email_confirm", json!({"profile": "work", "code": code}));
+    assert_eq!(account["email"], "erin@example.com", "the bound address is shown");
+
+    // The address now confirms sensitive changes: enroll a passkey, let the verification
+    // expire, confirm by email, delete it.
+    let list = app.ceremony_ok("servers_passkey_enroll", "enroll", on_key(json!({"name": "desk key"})));
+    let id = list["passkeys"][0]["id"].as_str().unwrap().to_owned();
+    server.clock.advance(301);
+    assert_eq!(app.kind("servers_passkey_delete", json!({"profile": "work", "id": id})), "step_up_required");
+    assert_eq!(app.ok("servers_step_up_status", work()), json!({"methods": ["passkey", "email"], "fresh": false}));
+    assert_eq!(app.kind("servers_step_up_code", json!({"profile": "work", "method": "password", "code": PASSWORD})), "stronger_verification_required");
+    assert_eq!(app.ok("servers_step_up_email_start", work()), json!({"sent_to": "erin@example.com"}));
+    let code = server.emailed_code("erin@example.com", 2);
+    assert_eq!(app.kind("servers_step_up_code", json!({"profile": "work", "method": "email", "code": wrong(&code)})), "wrong_email_code");
+    assert_eq!(app.ok("servers_step_up_code", json!({"profile": "work", "method": "email", "code": code}))["fresh"], json!(true));
+    assert_eq!(app.ok("servers_passkey_delete", json!({"profile": "work", "id": id}))["passkeys"], json!([]));
+}
+
+#[test]
+fn an_address_already_bound_to_five_users_is_refused_with_what_to_do() {
+    let server = Server::start();
+    let shared = "family@example.com";
+    for (n, user) in ["ann", "ben", "cat", "dan", "eva"].into_iter().enumerate() {
+        let mut account = server.other_user(user);
+        account.step_up_password(PASSWORD).unwrap();
+        account.start_email_binding(shared).unwrap();
+        account.confirm_email(&server.emailed_code(shared, n + 1)).unwrap();
+    }
+    let app = App::for_user(&server, "fay");
+    app.ok("servers_logon_password", json!({"profile": "work", "password": PASSWORD}));
+    app.ok("servers_step_up_code", json!({"profile": "work", "method": "password", "code": PASSWORD}));
+    let error = app.invoke("servers_email_bind", json!({"profile": "work", "address": shared})).unwrap_err();
+    assert_eq!(error["kind"], "email_limit_reached");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("5 users") && message.contains("bind another address"), "{message}");
+    assert_eq!(server.smtp.messages_to(shared).len(), 5, "no code went out for the sixth user");
+}
