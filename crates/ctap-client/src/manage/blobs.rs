@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use crate::client::Client;
 use crate::error::{Error, Feature};
 use crate::interaction::{Interaction, Purpose};
-use crate::manage::passkeys::StoredCredential;
+use crate::manage::passkeys::{LargeBlobKeyBytes, StoredCredential};
 use crate::pin::Silent;
 
 /// The spec's default maxMsgSize (§6.4) and the fragment overhead (§6.10.2:
@@ -116,7 +116,8 @@ fn from_crypto(entry: large_blob::LargeBlobEntry) -> Result<LargeBlobEntry, Erro
 fn blob_key(credential: &StoredCredential) -> Result<LargeBlobKey, Error> {
     let bytes: [u8; 32] = credential
         .large_blob_key
-        .as_deref()
+        .as_ref()
+        .map(LargeBlobKeyBytes::expose)
         .ok_or_else(|| {
             Error::InvalidInput(
                 "This passkey has no large-blob key (it was created without the largeBlobKey extension)".to_owned(),

@@ -11,6 +11,7 @@ use keydesk_ctap::extensions::CredProtect;
 use keydesk_ctap::{Command, CommandRequest};
 use keydesk_transport::Device;
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use super::base64url;
 use crate::client::{bounded_count, Client};
@@ -106,7 +107,30 @@ pub(crate) struct StoredCredential {
     pub descriptor: CredentialDescriptor,
     pub user: UserEntity,
     pub cred_protect: Option<CredProtect>,
-    pub large_blob_key: Option<Vec<u8>>,
+    pub large_blob_key: Option<LargeBlobKeyBytes>,
+}
+
+/// A credential's largeBlobKey as the key sent it (CTAP 2.1 §6.8.3 member 0x0B, §12.3): key
+/// material, so zeroized on drop and never shown by Debug. Its length is checked only when
+/// a large blob is read or written with it.
+#[derive(Clone)]
+pub(crate) struct LargeBlobKeyBytes(Zeroizing<Vec<u8>>);
+
+impl LargeBlobKeyBytes {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
+    /// The key bytes (keep them secret).
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for LargeBlobKeyBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LargeBlobKey(<{} secret bytes>)", self.0.len())
+    }
 }
 
 impl StoredCredential {
@@ -253,7 +277,7 @@ impl<D: Device> Client<D> {
                         .ok_or_else(|| missing("credentialID"))?,
                     user: response.user.ok_or_else(|| missing("user"))?,
                     cred_protect: response.cred_protect,
-                    large_blob_key: response.large_blob_key,
+                    large_blob_key: response.large_blob_key.map(LargeBlobKeyBytes::new),
                 });
             }
         }
@@ -419,5 +443,29 @@ impl<D: Device> Client<D> {
             Err(Error::NoCredentials) => Err(Error::PasskeyNotFound),
             other => other.map(drop),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_stored_credential_shows_no_large_blob_key_byte() {
+        let key: Vec<u8> = (0xA0..0xC0).collect();
+        let credential = StoredCredential {
+            rp_id: "example.com".to_owned(),
+            rp_name: None,
+            descriptor: CredentialDescriptor::public_key(vec![1, 2, 3]),
+            user: UserEntity::new(vec![4]),
+            cred_protect: None,
+            large_blob_key: Some(LargeBlobKeyBytes::new(key.clone())),
+        };
+        let shown = format!("{credential:?} {:#?}", credential.large_blob_key);
+        assert!(shown.contains("LargeBlobKey(<32 secret bytes>)"), "{shown}");
+        // The bytes appear neither as Debug prints a Vec (decimal) nor as hex.
+        assert!(!shown.contains("160, 161"), "{shown}");
+        assert!(!shown.contains("a0a1") && !shown.contains("A0A1"), "{shown}");
+        assert_eq!(credential.large_blob_key.as_ref().map(LargeBlobKeyBytes::expose), Some(key.as_slice()));
     }
 }
