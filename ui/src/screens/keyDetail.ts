@@ -438,6 +438,8 @@ const screen: Screen = {
         button.setAttribute("aria-selected", String(selected));
         button.tabIndex = selected ? 0 : -1;
       }
+      // The panel is named after its tab, so a screen reader says "PIN, tab panel".
+      panel.setAttribute("aria-labelledby", `key-tab-${tab}`);
       if (!info) return;
       switch (tab) {
         case "overview":
@@ -456,7 +458,7 @@ const screen: Screen = {
     };
     for (const [tab, label] of TABS) {
       tabs.append(
-        h("button", { type: "button", role: "tab", "data-tab": tab, "aria-controls": "key-panel", onclick: () => show(tab) }, label),
+        h("button", { type: "button", role: "tab", id: `key-tab-${tab}`, "data-tab": tab, "aria-controls": "key-panel", onclick: () => show(tab) }, label),
       );
     }
     // Arrow keys move between tabs (WAI-ARIA tabs pattern).

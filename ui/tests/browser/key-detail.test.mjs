@@ -123,6 +123,7 @@ test("keyboard only: tabs move with the arrow keys and focus stays visible", asy
   await page.keyboard.press("ArrowRight");
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), "PIN");
   assert.equal(await page.getByRole("tab", { name: "PIN" }).getAttribute("aria-selected"), "true");
+  await page.getByRole("tabpanel", { name: "PIN" }).getByRole("heading", { name: "PIN" }).waitFor();
   await page.keyboard.press("ArrowLeft");
   await page.keyboard.press("ArrowLeft");
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Reset");
@@ -133,7 +134,7 @@ test("a key without a PIN gets one set (no PIN dialog needed), and the retries a
   const page = await open(KEY, { scenario: { pinSet: false } });
   await page.getByRole("tab", { name: "PIN" }).click();
   await page.locator(".pin-summary", { hasText: "No PIN set." }).waitFor();
-  await page.getByLabel("PIN", { exact: true }).fill("246810");
+  await page.getByRole("tabpanel").getByLabel("PIN", { exact: true }).fill("246810");
   await page.getByLabel("Type it again").fill("246810");
   await page.getByRole("button", { name: "Set PIN" }).click();
   await page.locator("p.ok", { hasText: "PIN set. PIN set, 8 tries left." }).waitFor();
