@@ -140,7 +140,8 @@ pub fn activate<R: Runtime>(app: &AppHandle<R>, item_id: &str) {
 /// Adds the tray icon (no tray on a desktop without one is not an error for the caller to
 /// fix: the app works without it) and starts the refresher.
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let mut builder = TrayIconBuilder::with_id(TRAY_ID).tooltip("KeyDesk").menu(&menu(app, &[])?);
+    let empty = menu(app, &[])?;
+    let mut builder = TrayIconBuilder::with_id(TRAY_ID).tooltip("KeyDesk").menu(&empty);
     if let Some(icon) = app.default_window_icon() {
         builder = builder.icon(icon.clone());
     }
@@ -152,7 +153,9 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             std::thread::spawn(move || activate(&app, &id));
         })
         .build(app)?;
-    *tray_menu(app).shown.lock().unwrap_or_else(PoisonError::into_inner) = Some(Vec::new());
+    let state = tray_menu(app);
+    *state.menu.lock().unwrap_or_else(PoisonError::into_inner) = Some(empty);
+    *state.shown.lock().unwrap_or_else(PoisonError::into_inner) = Some(Vec::new());
     spawn_refresher(app.clone());
     Ok(())
 }
