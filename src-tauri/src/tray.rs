@@ -128,6 +128,11 @@ pub fn activate<R: Runtime>(app: &AppHandle<R>, item_id: &str) {
             if let Some(tray) = app.tray_by_id(TRAY_ID) {
                 let label = keydesk_codes::label(&copied.account.issuer, &copied.account.name);
                 let _ = tray.set_tooltip(Some(format!("KeyDesk: code for {label} copied; the clipboard clears in {} s", copied.clear_after_seconds)));
+                // Once the clipboard is cleared, the tooltip no longer mentions the copy.
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_secs(u64::from(copied.clear_after_seconds)));
+                    let _ = tray.set_tooltip(Some("KeyDesk"));
+                });
             }
             // A HOTP counter moved: the next refresh shows the line unchanged, but the window's
             // list must be re-read; the refresher rebuilds the menu if anything else changed.
