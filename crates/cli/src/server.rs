@@ -1,4 +1,5 @@
-//! `keydesk server`: accounts on a KeyDesk relying-party server, through keydesk-account.
+//! `keydesk server`: accounts on a KeyDesk relying-party server, through keydesk-account
+//! (profiles, logon, passkeys, virtual MFA, email address).
 //! Profiles live in `<config dir>/keydesk/servers.json`; the session token in the OS keyring.
 //! Passwords and codes come from a prompt or an environment variable (KEYDESK_PASSWORD,
 //! KEYDESK_CODE, KEYDESK_EMAIL_CODE), never from argv. Authenticators are chosen with
@@ -21,8 +22,12 @@
 //! * `server mfa bind`: `{"profile", "bound": true | false, "added_to_codes": true | false,
 //!   "otpauth_uri": URI | null, "step_up": ...}` (the URI only with `--print-uri`; it holds the secret).
 //! * `server mfa confirm`: `{"profile", "bound": true}`.
+//! * `server email bind ADDRESS`: `{"profile", "sent_to": ADDRESS, "step_up": ...}`.
+//! * `server email confirm`: `{"profile", "email": ADDRESS}`.
 //! * any failure: `{"error": {"kind", "message"}}` on stdout (and the message on stderr), exit 1.
 
+#[path = "server_email.rs"]
+mod email;
 #[path = "server_logon.rs"]
 mod logon;
 #[path = "server_mfa.rs"]
@@ -81,6 +86,9 @@ enum Action {
     /// The server's virtual MFA (TOTP): bind it into KeyDesk codes, or confirm a binding.
     #[command(subcommand)]
     Mfa(mfa::MfaAction),
+    /// An email address for step-up codes: bind it, then confirm with the code mailed to it.
+    #[command(subcommand)]
+    Email(email::EmailAction),
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
@@ -148,6 +156,7 @@ fn dispatch(args: &Args) -> anyhow::Result<()> {
         Action::Enroll(enroll) => passkeys::enroll(&mut open(&store, args)?, enroll, &args.target),
         Action::Passkeys(action) => passkeys::run(&mut open(&store, args)?, action, &args.target),
         Action::Mfa(action) => mfa::run(&mut open(&store, args)?, action, &args.target),
+        Action::Email(action) => email::run(&mut open(&store, args)?, action, &args.target),
     }
 }
 

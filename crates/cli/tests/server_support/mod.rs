@@ -1,6 +1,7 @@
 //! For the `keydesk server` tests: the real keydesk-server in process on
 //! `http://localhost:PORT` (SQLite in a temporary directory, a manual clock set to the real
-//! time so that codes KeyDesk computes from the system clock are current), a real Secret
+//! time so that codes KeyDesk computes from the system clock are current; email codes through a
+//! real SMTP server, aiosmtpd), a real Secret
 //! Service for the session token, and `keydesk` run as a user runs it.
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
@@ -20,6 +21,8 @@ pub struct TestServer {
     pub origin: String,
     pub clock: Arc<ManualClock>,
     pub app: AppState,
+    /// The real SMTP server (aiosmtpd) the server mails its codes to.
+    pub smtp: keydesk_testkit::smtp::Smtp,
     runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
@@ -31,6 +34,8 @@ impl TestServer {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
         let clock = Arc::new(ManualClock::new(i64::try_from(now).unwrap()));
         let db_url = format!("sqlite://{}", dir.path().join("keydesk.db").display());
+        let smtp = keydesk_testkit::smtp::Smtp::start().unwrap_or_else(|e| panic!("{e}"));
+        let smtp_port = smtp.port();
         let (origin, app) = runtime.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let origin = format!("http://localhost:{}", listener.local_addr().expect("addr").port());
@@ -41,7 +46,7 @@ impl TestServer {
                 rp_name: "KeyDesk Test".to_owned(),
                 admin_token: None,
                 argon2: Argon2Params { memory_kib: 64, iterations: 1, parallelism: 1 },
-                smtp: None,
+                smtp: Some(keydesk_server::SmtpConfig { host: "127.0.0.1".to_owned(), port: smtp_port, from: "KeyDesk <keydesk@localhost>".to_owned() }),
                 policy: Policy::default(),
                 secure_cookie: false,
             };
@@ -50,7 +55,7 @@ impl TestServer {
             tokio::spawn(keydesk_server::serve(listener, app.clone(), std::future::pending()));
             (origin, app)
         });
-        Self { origin, clock, app, runtime, _dir: dir }
+        Self { origin, clock, app, smtp, runtime, _dir: dir }
     }
 
     pub fn create_user(&self, name: &str) {
@@ -119,4 +124,14 @@ impl Desktop {
 pub fn secret_of(uri: &str) -> String {
     let url = url::Url::parse(uri).expect("otpauth URI");
     url.query_pairs().find(|(k, _)| k == "secret").map(|(_, v)| v.into_owned()).expect("secret parameter")
+}
+
+/// The 6-digit code in the `nth` message to `address` on `smtp` (waits for it to arrive).
+pub fn emailed_code(smtp: &keydesk_testkit::smtp::Smtp, address: &str, nth: usize) -> String {
+    let messages = smtp.wait_for_messages_to(address, nth, std::time::Duration::from_secs(10)).unwrap_or_else(|e| panic!("{e}"));
+    let body = &messages[nth - 1].body;
+    let after = body.split("is: ").nth(1).unwrap_or_else(|| panic!("no code marker in {body:?}"));
+    let code: String = after.chars().take_while(char::is_ascii_digit).collect();
+    assert_eq!(code.len(), 6, "code in {body:?}");
+    code
 }
