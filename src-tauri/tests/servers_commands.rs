@@ -81,6 +81,10 @@ fn profiles_are_added_checked_listed_and_removed() {
     assert_eq!(app.ok("servers_remove", json!({"profile": "lab"})), json!({"profiles": []}));
     assert_eq!(app.kind("servers_remove", json!({"profile": "lab"})), "profile_not_found");
     assert_eq!(app.kind("servers_account", json!({"profile": "lab"})), "profile_not_found");
+    // A verification method the app does not know is refused before anything is sent.
+    app.ok("servers_add", json!({"name": "lab", "url": "http://localhost:1", "username": "eve"}));
+    assert_eq!(app.kind("servers_step_up_code", json!({"profile": "lab", "method": "sms", "code": "1"})), "invalid_argument");
+    app.ok("servers_remove", json!({"profile": "lab"}));
     // A server that does not answer is said to be unreachable.
     app.ok("servers_add", json!({"name": "down", "url": "http://localhost:1", "username": "eve"}));
     assert_eq!(app.kind("servers_logon_password", json!({"profile": "down", "password": "pw"})), "unreachable");
