@@ -1,5 +1,7 @@
-// Clipboard hygiene: a copied code is cleared after a delay, but only if the clipboard still
-// holds it (the backend compares; see codes_clipboard_clear). A new copy restarts the delay.
+// Clipboard hygiene, the window's side. The backend clears a copied code after the delay on its
+// own (also for a copy from the tray, window open or not), so the window only shows the
+// countdown; it asks for a clear itself only when the screen is left or the vault locks. (A
+// timed clear here as well could wipe a newer copy made from the tray before its delay.)
 
 /** Seconds a copied code stays on the clipboard. */
 export const CLEAR_AFTER_SECONDS = 30;
@@ -14,8 +16,8 @@ export interface Timers {
 export type ClipboardState = { kind: "idle" } | { kind: "holding"; label: string; clearsAtMs: number };
 
 /**
- * Schedules the clear after each copy. `clear` asks the backend to clear the clipboard if it
- * still holds our code; `onChange` re-renders the status line.
+ * Tracks the countdown after each copy. `clear` asks the backend to clear the clipboard at once
+ * if it still holds our code (used by `flush`); `onChange` re-renders the status line.
  */
 export class ClipboardAutoClear {
   private handle: unknown = null;
@@ -36,7 +38,7 @@ export class ClipboardAutoClear {
     this.handle = this.timers.setTimeout(() => {
       this.handle = null;
       this.state = { kind: "idle" };
-      void this.clear().finally(() => this.onChange(this.state));
+      this.onChange(this.state);
     }, seconds * 1000);
   }
 

@@ -1,15 +1,22 @@
 // DOM helpers the Codes dialogs share: a modal <dialog>, a labelled field, a file read for
 // the backend.
 import type { FileSource } from "../bindings/keydesk";
+import { restoreFocus, trapFocus } from "../components/ceremonyDialog";
 import { h } from "../dom";
 
-/** A modal <dialog> with a title; Escape closes it. Returns the dialog and a close function. */
+/**
+ * A modal <dialog> with a title; Escape closes it, Tab stays inside it, and closing gives focus
+ * back to what opened it. Returns the dialog and a close function.
+ */
 export function modal(title: string, ...content: (Node | string | null)[]): { dialog: HTMLDialogElement; close: () => void } {
   const id = `dlg-${Math.random().toString(36).slice(2)}`;
+  const previous = document.activeElement;
   const dialog = h("dialog", { class: "codes-dialog", "aria-labelledby": id }, h("h2", { id }, title), ...content);
+  trapFocus(dialog);
   const close = () => {
     dialog.close();
     dialog.remove();
+    restoreFocus(previous);
   };
   dialog.addEventListener("cancel", (event) => {
     event.preventDefault();

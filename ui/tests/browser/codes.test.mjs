@@ -47,14 +47,40 @@ test("search and the tag filter narrow the list; pinning moves an account to the
   await page.context().close();
 });
 
-test("copy puts the code on the clipboard and asks to clear it after the backend's delay", async () => {
+test("copy puts the code on the clipboard; the countdown ends with the backend's delay (which clears by itself); leaving the screen clears at once", async () => {
   const page = await open("#/codes", { scenario: { codes: { clearAfter: 1 } } });
   await unlocked(page);
   await page.getByRole("button", { name: "Copy code for GitHub: dana" }).click();
+  const status = page.locator(".clipboard-status");
   await page.getByText("GitHub: dana copied; the clipboard clears in").waitFor();
   assert.deepEqual((await callsTo(page, "codes_copy")).map((c) => c.args), [{ id: "a1" }]);
+  await page.waitForFunction(() => document.querySelector(".clipboard-status")?.textContent === "");
+  // The backend's own timer clears; a second clear from the window could wipe a newer tray copy.
+  assert.equal((await callsTo(page, "codes_clipboard_clear")).length, 0);
+  assert.equal(await status.textContent(), "");
+
+  await page.getByRole("button", { name: "Copy code for Bank: dana" }).click();
+  await page.getByText("Bank: dana copied; the clipboard clears in").waitFor();
+  await page.evaluate(() => { location.hash = "#/keys"; });
   await page.waitForFunction(() => window.__KEYDESK_MOCK__.calls.some((c) => c.cmd === "codes_clipboard_clear"));
   assert.equal(await page.evaluate(() => window.__KEYDESK_MOCK__.codes.clipboard), null, "cleared while it held our code");
+  await page.context().close();
+});
+
+test("the add dialog keeps Tab inside and gives focus back to Add when Escape closes it", async () => {
+  const page = await open("#/codes");
+  await unlocked(page);
+  const add = page.getByRole("button", { name: "Add", exact: true });
+  await add.focus();
+  await page.keyboard.press("Enter");
+  await page.getByLabel("otpauth URI (hidden while typed)").waitFor();
+  for (let i = 0; i < 12; i += 1) {
+    await page.keyboard.press(i % 3 === 2 ? "Shift+Tab" : "Tab");
+    assert.equal(await page.evaluate(() => Boolean(document.activeElement?.closest("dialog[open]"))), true, `Tab ${i} left the dialog`);
+  }
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator("dialog[open]").count(), 0);
+  assert.equal(await add.evaluate((el) => el === document.activeElement), true, "focus is back on Add");
   await page.context().close();
 });
 
