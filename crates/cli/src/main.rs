@@ -48,7 +48,7 @@ enum Command {
     Reset(reset::Args),
     /// One-time codes (TOTP, HOTP, Steam): list, show, add, import, export, edit, delete.
     Codes(codes::Args),
-    /// Your accounts on KeyDesk servers: profiles, logon, passkeys, virtual MFA.
+    /// Your accounts on KeyDesk servers: profiles, logon, passkeys, virtual MFA, email.
     Server(server::Args),
     /// Run KeyDesk's simulated security key (for trying KeyDesk without hardware).
     #[command(subcommand, name = "virtual-key")]

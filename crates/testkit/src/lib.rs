@@ -1,4 +1,4 @@
-//! Real components for tests and for `cargo xtask` (pcscd, PostgreSQL, a Secret Service): each guard starts a service and stops what it
+//! Real components for tests and for `cargo xtask` (pcscd, PostgreSQL, a Secret Service, an SMTP server): each guard starts a service and stops what it
 //! started when dropped, so a test run leaves nothing behind.
 
 mod pcscd;
