@@ -12,13 +12,10 @@ use keydesk_desktop::commands::codes::CodesState;
 use keydesk_desktop::registry::Registry;
 use keydesk_desktop::state::{AppState, Options};
 use serde_json::json;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 use support::TestApp;
-use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{ConnectionExt, CreateGCAux, ImageFormat};
-use x11rb::wrapper::ConnectionExt as _;
+use keydesk_testkit::Xvfb;
 
 mod support;
 
@@ -37,57 +34,11 @@ fn rfc6238(unix_time: u64) -> String {
     format!("{:06}", value % 1_000_000)
 }
 
-/// Xvfb on a display of its own; killed on drop.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
 
-impl Xvfb {
-    fn start() -> Self {
-        // Away from the CLI test's (90..190) and keydesk-codes' (300..500) displays.
-        let number = 500 + std::process::id() % 200;
-        let display = format!(":{number}");
-        let child = Command::new("Xvfb")
-            // -noreset: an X server resets (and clears the screen) when its last client leaves.
-            .args([display.as_str(), "-screen", "0", "800x600x24", "-nolisten", "tcp", "-noreset"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb (Debian package xvfb) must be installed");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while x11rb::connect(Some(&display)).is_err() {
-            assert!(Instant::now() < deadline, "Xvfb did not start on {display}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Self { child, display }
-    }
-
-    /// Paints `png` at (`x`, `y`) on the root window (32-bit BGRX pixels at depth 24), in
-    /// bands of rows so that no request exceeds the core protocol's size limit.
-    fn paint(&self, png: &[u8], x: i16, y: i16) {
-        let image = image::load_from_memory(png).expect("QR PNG").into_luma8();
-        let (conn, screen_number) = x11rb::connect(Some(&self.display)).expect("connect");
-        let screen = &conn.setup().roots[screen_number];
-        let (root, depth) = (screen.root, screen.root_depth);
-        let gc = conn.generate_id().expect("id");
-        conn.create_gc(gc, root, &CreateGCAux::new()).expect("gc");
-        let width = u16::try_from(image.width()).unwrap();
-        for (band, rows) in image.as_raw().chunks(usize::from(width) * 64).enumerate() {
-            let data: Vec<u8> = rows.iter().flat_map(|&luma| [luma, luma, luma, 0]).collect();
-            let height = u16::try_from(rows.len() / usize::from(width)).unwrap();
-            let top = y + i16::try_from(band * 64).unwrap();
-            conn.put_image(ImageFormat::Z_PIXMAP, root, gc, width, height, x, top, 0, depth, &data).expect("put_image");
-        }
-        conn.sync().expect("sync");
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Shows `png` with its top left corner at (`x`, `y`) on the display.
+fn show(xvfb: &Xvfb, png: &[u8], x: i16, y: i16) {
+    let picture = image::load_from_memory(png).expect("QR PNG").into_luma8();
+    xvfb.paint_gray(picture.as_raw(), u16::try_from(picture.width()).unwrap(), x, y).expect("paint");
 }
 
 /// The app on the mock runtime, capturing `display`, with an unlocked vault.
@@ -104,16 +55,16 @@ fn app(display: &str, dir: &std::path::Path) -> TestApp {
 
 #[test]
 fn a_qr_code_on_the_screen_is_previewed_then_added_and_a_blank_screen_is_said_precisely() {
-    let xvfb = Xvfb::start();
+    let xvfb = Xvfb::start(800, 600).expect("Xvfb");
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&xvfb.display, dir.path());
+    let app = app(xvfb.display(), dir.path());
 
     // Nothing on the screen yet.
     let blank = app.invoke("codes_add_screen", json!({})).unwrap_err();
     assert_eq!(blank["kind"], "no_qr_on_screen", "{blank}");
     assert_eq!(blank["message"], "No readable QR code found on screen: show it fully and try again.");
 
-    xvfb.paint(&keydesk_otp::qr::encode_png(URI, 4).unwrap(), 200, 120);
+    show(&xvfb, &keydesk_otp::qr::encode_png(URI, 4).unwrap(), 200, 120);
     let preview = app.invoke("codes_add_screen", json!({})).unwrap();
     let entries = preview["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{preview}");

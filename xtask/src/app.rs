@@ -12,9 +12,9 @@
 
 use crate::cmd::{cargo, repo_root, run, target_dir, Result};
 use crate::system_packages::ensure;
-use keydesk_testkit::on_path;
+use keydesk_testkit::{on_path, Xvfb};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Needed to build the app: WebKitGTK 4.1, the tray (ayatana), icons (rsvg), xdo (menus).
@@ -162,43 +162,6 @@ pub fn open_app(server: &str, data: &Path, args: &[String]) -> Result {
     run(&mut command)
 }
 
-/// An X server of our own for the benchmark (Xvfb on a free display), stopped on drop.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Result<Self> {
-        let number = (90..130)
-            .find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists())
-            .ok_or("no free X display number between :90 and :129")?;
-        let display = format!(":{number}");
-        let child = Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("could not start Xvfb: {e}"))?;
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !socket.exists() {
-            if Instant::now() > deadline {
-                return Err(format!("Xvfb {display} did not start"));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(Self { child, display })
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// One process's memory from /proc (kB): (PSS, RSS).
 fn memory_kb(pid: u32) -> (u64, u64) {
     let field = |text: &str, name: &str| {
@@ -303,19 +266,19 @@ pub fn bench_startup() -> Result {
     let baseline_manifest = repo_root().join("src-tauri").join("bench-baseline").join("Cargo.toml");
     run(cargo().args(["build", "--release", "--manifest-path"]).arg(&baseline_manifest).env("CARGO_TARGET_DIR", target_dir()))?;
     let baseline = target_dir().join("release").join("keydesk-bench-baseline");
-    let xvfb = Xvfb::start()?;
+    let xvfb = Xvfb::start(1280, 800)?;
     let data = target_dir().join("bench-startup");
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data).map_err(|e| format!("cannot create {data:?}: {e}"))?;
     let runs: usize = std::env::var("KEYDESK_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
     let idle = Duration::from_secs(3);
     // One unmeasured start of each warms the page cache (fonts, WebKit) for both alike.
-    measure_start(&baseline, &xvfb.display, &data.join("warm-b"), Duration::ZERO)?;
-    measure_start(&keydesk, &xvfb.display, &data.join("warm-k"), Duration::ZERO)?;
+    measure_start(&baseline, xvfb.display(), &data.join("warm-b"), Duration::ZERO)?;
+    measure_start(&keydesk, xvfb.display(), &data.join("warm-k"), Duration::ZERO)?;
     let (mut base, mut ours) = (Vec::new(), Vec::new());
     for run_index in 0..runs {
-        base.push(measure_start(&baseline, &xvfb.display, &data.join(format!("b{run_index}")), idle)?);
-        ours.push(measure_start(&keydesk, &xvfb.display, &data.join(format!("k{run_index}")), idle)?);
+        base.push(measure_start(&baseline, xvfb.display(), &data.join(format!("b{run_index}")), idle)?);
+        ours.push(measure_start(&keydesk, xvfb.display(), &data.join(format!("k{run_index}")), idle)?);
     }
     let summary = |samples: &[StartSample]| {
         (

@@ -1,4 +1,4 @@
-//! Real components for tests and for `cargo xtask` (pcscd, PostgreSQL, a Secret Service, an SMTP server): each guard starts a service and stops what it
+//! Real components for tests and for `cargo xtask` (pcscd, PostgreSQL, a Secret Service, an SMTP server, an X display): each guard starts a service and stops what it
 //! started when dropped, so a test run leaves nothing behind.
 
 mod pcscd;
@@ -6,9 +6,11 @@ mod postgres;
 mod process;
 mod secret_service;
 pub mod smtp;
+mod xvfb;
 
 pub use pcscd::{Pcscd, PCSCD_SOCKET};
 pub use postgres::Postgres;
+pub use xvfb::Xvfb;
 pub use process::{is_root, on_path};
 pub use secret_service::{SecretService, KEYRING_PASSWORD};
 
