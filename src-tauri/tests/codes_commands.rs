@@ -81,8 +81,7 @@ impl App {
     /// it with RFC 9106's defaults; that path is tested once, in the lifecycle test).
     fn unlocked() -> Self {
         let app = Self::new();
-        let kdf = keydesk_otp::vault::PasswordKdfParams { memory_kib: 64, iterations: 1, parallelism: 1 };
-        drop(keydesk_codes::open::create(&app.dir.path().join("codes.vault"), &keydesk_codes::SecretString::from(PASSWORD), kdf).unwrap());
+        support::create_vault(app.dir.path(), PASSWORD);
         app.ok("codes_unlock_password", json!({"password": PASSWORD}));
         app
     }

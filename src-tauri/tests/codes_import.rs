@@ -31,8 +31,7 @@ struct App {
 impl App {
     fn unlocked() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let kdf = keydesk_otp::vault::PasswordKdfParams { memory_kib: 64, iterations: 1, parallelism: 1 };
-        drop(keydesk_codes::open::create(&dir.path().join("codes.vault"), &keydesk_codes::SecretString::from(PASSWORD), kdf).unwrap());
+        support::create_vault(dir.path(), PASSWORD);
         let registry = Registry::with_scanner(None, support::no_hardware());
         let state = AppState::new(registry, Options { data_dir: Some(dir.path().to_path_buf()), ..Options::default() });
         let app = Self { test: TestApp::new(state), _dir: dir };

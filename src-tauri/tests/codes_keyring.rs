@@ -21,8 +21,7 @@ const ALICE: &str = "otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&issuer=AC
 #[test]
 fn the_keyring_slot_unlocks_until_disabled_and_the_password_always_works() {
     let dir = tempfile::tempdir().unwrap();
-    let kdf = keydesk_otp::vault::PasswordKdfParams { memory_kib: 64, iterations: 1, parallelism: 1 };
-    drop(keydesk_codes::open::create(&dir.path().join("codes.vault"), &keydesk_codes::SecretString::from(PASSWORD), kdf).unwrap());
+    support::create_vault(dir.path(), PASSWORD);
     let keyring = MemoryKeyring::default();
     let mut state = AppState::new(Registry::with_scanner(None, support::no_hardware()), Options { data_dir: Some(dir.path().to_path_buf()), ..Options::default() });
     state.codes = Arc::new(CodesState::default().with_keyring(FrontEndKeyring::Memory(keyring.clone())));

@@ -43,8 +43,7 @@ fn show(xvfb: &Xvfb, png: &[u8], x: i16, y: i16) {
 
 /// The app on the mock runtime, capturing `display`, with an unlocked vault.
 fn app(display: &str, dir: &std::path::Path) -> TestApp {
-    let kdf = keydesk_otp::vault::PasswordKdfParams { memory_kib: 64, iterations: 1, parallelism: 1 };
-    drop(keydesk_codes::open::create(&dir.join("codes.vault"), &keydesk_codes::SecretString::from(PASSWORD), kdf).unwrap());
+    support::create_vault(dir, PASSWORD);
     let registry = Registry::with_scanner(None, support::no_hardware());
     let mut state = AppState::new(registry, Options { data_dir: Some(dir.to_path_buf()), ..Options::default() });
     state.codes = Arc::new(CodesState::default().capturing_x11_display(display));

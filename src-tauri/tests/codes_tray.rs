@@ -135,8 +135,7 @@ const CLEAR_AFTER: Duration = Duration::from_millis(300);
 impl App {
     fn unlocked() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let kdf = keydesk_otp::vault::PasswordKdfParams { memory_kib: 64, iterations: 1, parallelism: 1 };
-        drop(keydesk_codes::open::create(&dir.path().join("codes.vault"), &keydesk_codes::SecretString::from(PASSWORD), kdf).unwrap());
+        support::create_vault(dir.path(), PASSWORD);
         let registry = Registry::with_scanner(None, support::no_hardware());
         let options = Options { data_dir: Some(dir.path().to_path_buf()), ..Options::default() };
         let mut state = AppState::new(registry, options);

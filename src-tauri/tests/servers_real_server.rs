@@ -214,8 +214,7 @@ fn the_servers_mfa_is_bound_into_codes_in_one_step_and_its_code_is_the_one_the_s
     app.ok("servers_step_up_code", json!({"profile": "work", "method": "password", "code": PASSWORD}));
     assert_eq!(app.kind("servers_bind_mfa", work()), "vault_locked", "Codes must be unlocked first");
 
-    let kdf = keydesk_otp::vault::PasswordKdfParams { memory_kib: 64, iterations: 1, parallelism: 1 };
-    drop(keydesk_codes::open::create(&app.dir.path().join("codes.vault"), &keydesk_codes::SecretString::from("vault pw"), kdf).unwrap());
+    support::create_vault(app.dir.path(), "vault pw");
     app.ok("codes_unlock_password", json!({"password": "vault pw"}));
     let row = app.ok("servers_bind_mfa", work());
     assert_eq!((row["issuer"].clone(), row["name"].clone(), row["tags"].clone()), (json!("KeyDesk Test"), json!("ivan@corp.example"), json!(["work"])));

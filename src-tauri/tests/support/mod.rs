@@ -17,6 +17,14 @@ use tauri::WebviewWindow;
 
 pub type Webview = WebviewWindow<MockRuntime>;
 
+/// Creates an empty Codes vault `codes.vault` in `dir` under `password`, with a cheap KDF (tests
+/// only: the defaults stay strong).
+pub fn create_vault(dir: &std::path::Path, password: &str) {
+    let kdf = keydesk_otp::vault::PasswordKdfParams { memory_kib: 64, iterations: 1, parallelism: 1 };
+    let created = keydesk_codes::open::create(&dir.join("codes.vault"), &keydesk_codes::SecretString::from(password), kdf);
+    drop(created.unwrap_or_else(|e| panic!("cannot create the test vault: {e}")));
+}
+
 /// A machine with no hardware, where pcscd is not running.
 pub fn no_hardware() -> Scanner {
     Arc::new(|| Inventory { devices: vec![], problems: vec![Problem::PcscdNotRunning] })
