@@ -21,7 +21,7 @@
 use crate::error::{AppError, AppResult};
 use crate::secret::SecretString;
 use keydesk_ctap::entities::UserEntity;
-use keydesk_ctap_client::{EnrollProgress, Interaction, Pin, PinReason, PinRequest, Purpose};
+use keydesk_ctap_client::{EnrollProgress, Interaction, Pin, PinReason, PinRequest};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -246,19 +246,6 @@ impl UiInteraction {
     }
 }
 
-fn purpose_words(purpose: Purpose) -> &'static str {
-    match purpose {
-        Purpose::MakeCredential => "to create a passkey",
-        Purpose::GetAssertion => "to sign in",
-        Purpose::ManagePasskeys => "to manage stored passkeys",
-        Purpose::ManageFingerprints => "to manage fingerprints",
-        Purpose::ChangeSettings => "to change the key's settings",
-        Purpose::WriteLargeBlobs => "to write large blobs",
-        Purpose::ChangePin => "(the current one) to change it",
-        _ => "to continue",
-    }
-}
-
 fn reason_name(reason: PinReason) -> &'static str {
     match reason {
         PinReason::Required => "required",
@@ -284,7 +271,7 @@ impl Interaction for UiInteraction {
 
     fn pin_needed(&mut self, request: &PinRequest) -> Option<Pin> {
         let event = CeremonyEvent::PinNeeded {
-            purpose: purpose_words(request.purpose).to_owned(),
+            purpose: request.purpose.in_words().to_owned(),
             reason: reason_name(request.reason).to_owned(),
             retries_left: request.retries_left,
         };
@@ -326,6 +313,7 @@ impl Interaction for UiInteraction {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keydesk_ctap_client::Purpose;
     use std::sync::mpsc::channel;
 
     /// A channel whose events land in a std receiver (as the UI would see them, in JSON).

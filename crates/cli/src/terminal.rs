@@ -2,7 +2,7 @@
 //! for `--json`), secrets from a hidden prompt or an environment variable, never from argv.
 
 use keydesk_ctap::entities::UserEntity;
-use keydesk_ctap_client::{EnrollProgress, Interaction, Pin, PinReason, PinRequest, Purpose};
+use keydesk_ctap_client::{EnrollProgress, Interaction, Pin, PinReason, PinRequest};
 use std::io::{BufRead, IsTerminal, Write};
 
 /// Environment variable holding the key's current PIN for non-interactive use.
@@ -21,19 +21,6 @@ pub struct Terminal {
 impl Terminal {
     pub fn new() -> Self {
         Self::default()
-    }
-}
-
-fn purpose_words(purpose: Purpose) -> &'static str {
-    match purpose {
-        Purpose::MakeCredential => "to create a passkey",
-        Purpose::GetAssertion => "to sign in",
-        Purpose::ManagePasskeys => "to manage stored passkeys",
-        Purpose::ManageFingerprints => "to manage fingerprints",
-        Purpose::ChangeSettings => "to change the key's settings",
-        Purpose::WriteLargeBlobs => "to write large blobs",
-        Purpose::ChangePin => "(current PIN) to change it",
-        _ => "to continue",
     }
 }
 
@@ -78,10 +65,10 @@ impl Interaction for Terminal {
             return Some(Pin::new(value));
         }
         if !std::io::stdin().is_terminal() {
-            eprintln!("The key needs its PIN {}: set {PIN_ENV} or run in a terminal.", purpose_words(request.purpose));
+            eprintln!("The key needs its PIN {}: set {PIN_ENV} or run in a terminal.", request.purpose.in_words());
             return None;
         }
-        let prompt = format!("PIN {}{}: ", purpose_words(request.purpose), if request.reason == PinReason::Required { retries } else { String::new() });
+        let prompt = format!("PIN {}{}: ", request.purpose.in_words(), if request.reason == PinReason::Required { retries } else { String::new() });
         rpassword::prompt_password(prompt).ok().filter(|pin| !pin.is_empty()).map(Pin::new)
     }
 

@@ -54,6 +54,22 @@ pub enum Purpose {
     ChangePin,
 }
 
+impl Purpose {
+    /// What the PIN is for, in words that complete "Enter the PIN …" (shared by the CLI's
+    /// prompt and the app's dialog, so both say the same).
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Self::MakeCredential => "to create a passkey",
+            Self::GetAssertion => "to sign in",
+            Self::ManagePasskeys => "to manage stored passkeys",
+            Self::ManageFingerprints => "to manage fingerprints",
+            Self::ChangeSettings => "to change the key's settings",
+            Self::WriteLargeBlobs => "to write large blobs",
+            Self::ChangePin => "(the current one) to change it",
+        }
+    }
+}
+
 /// Why this PIN request is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
