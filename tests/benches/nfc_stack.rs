@@ -49,7 +49,7 @@ use keydesk_testkit::Pcscd;
 use keydesk_transport::discovery::{self, scan};
 use keydesk_transport::{Device, DeviceId};
 use keydesk_virtual_key::{Authenticator, Config, KeyRng, PresencePolicy};
-use keydesk_vpcd::{Card, CardServer, VirtualKeyCard, DEFAULT_VPCD_ADDRESS};
+use keydesk_vpcd::{Card, CardServer, VirtualKeyCard};
 use std::error::Error;
 use std::ffi::CString;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -392,9 +392,9 @@ fn start_over(card: &Mutex<BenchCard>) -> BenchResult<Client<Box<dyn Device>>> {
 }
 
 fn bench_through_pcscd() -> BenchResult<PcscdRun> {
-    let _pcscd = Pcscd::exclusive_for_test()?;
+    let pcscd = Pcscd::exclusive_for_test()?;
     let card = Arc::new(Mutex::new(BenchCard::new()));
-    let _server = CardServer::start(DEFAULT_VPCD_ADDRESS.parse()?, Arc::clone(&card))?;
+    let _server = CardServer::start(pcscd.vpcd_address(), Arc::clone(&card))?;
     wait_for_reader()?;
     let mut client = start_over(&card)?;
 

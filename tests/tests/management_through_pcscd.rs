@@ -24,7 +24,7 @@ use keydesk_transport::discovery::{self, scan};
 use keydesk_transport::{Device, DeviceId, TransportError};
 use keydesk_virtual_key::bio::NextMatch;
 use keydesk_virtual_key::{Authenticator, Config, KeyRng};
-use keydesk_vpcd::{CardServer, VirtualKeyCard, DEFAULT_VPCD_ADDRESS};
+use keydesk_vpcd::{CardServer, VirtualKeyCard};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -44,7 +44,7 @@ impl Bench {
         let pcscd = Pcscd::exclusive_for_test().expect("pcscd");
         let key = Authenticator::new(config, KeyRng::os(), Duration::ZERO);
         let card = Arc::new(Mutex::new(VirtualKeyCard::new(key)));
-        let server = CardServer::start(DEFAULT_VPCD_ADDRESS.parse().unwrap(), Arc::clone(&card)).expect("card server");
+        let server = CardServer::start(pcscd.vpcd_address(), Arc::clone(&card)).expect("card server");
         let bench = Self { card, server, _pcscd: pcscd };
         bench.wait_until_listed();
         bench

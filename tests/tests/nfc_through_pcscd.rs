@@ -13,7 +13,7 @@ use keydesk_testkit::Pcscd;
 use keydesk_transport::discovery::{self, scan, HotPlugEvent, HotPlugWatch, Problem};
 use keydesk_transport::{Device, DeviceId, TransportError, TransportKind};
 use keydesk_virtual_key::{Authenticator, Config, KeyRng, PresencePolicy};
-use keydesk_vpcd::{Card, CardServer, VirtualKeyCard, DEFAULT_VPCD_ADDRESS};
+use keydesk_vpcd::{Card, CardServer, VirtualKeyCard};
 use p256::ecdsa::signature::Verifier;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -34,7 +34,7 @@ impl Bench {
         let config = Config { presence, reset_window: Duration::from_secs(2), ..Config::default() };
         let key = Authenticator::new(config, KeyRng::os(), Duration::ZERO);
         let card = Arc::new(Mutex::new(VirtualKeyCard::new(key)));
-        let server = Arc::new(CardServer::start(DEFAULT_VPCD_ADDRESS.parse().unwrap(), Arc::clone(&card)).expect("card server"));
+        let server = Arc::new(CardServer::start(pcscd.vpcd_address(), Arc::clone(&card)).expect("card server"));
         let bench = Self { card, server, _pcscd: pcscd };
         bench.wait_until(true);
         bench
@@ -236,8 +236,8 @@ impl Card for NotFidoCard {
 
 #[test]
 fn a_card_without_the_fido_applet_is_named_as_such() {
-    let _pcscd = Pcscd::exclusive_for_test().expect("pcscd");
-    let _server = CardServer::start(DEFAULT_VPCD_ADDRESS.parse().unwrap(), Arc::new(Mutex::new(NotFidoCard))).expect("card server");
+    let pcscd = Pcscd::exclusive_for_test().expect("pcscd");
+    let _server = CardServer::start(pcscd.vpcd_address(), Arc::new(Mutex::new(NotFidoCard))).expect("card server");
     let expected = Problem::ReaderWithoutFidoCard { reader: READER.trim_start_matches("nfc:").into() };
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -273,9 +273,9 @@ impl Card for CountingCard {
 
 #[test]
 fn repeated_scans_probe_a_card_only_once_while_it_stays() {
-    let _pcscd = Pcscd::exclusive_for_test().expect("pcscd");
+    let pcscd = Pcscd::exclusive_for_test().expect("pcscd");
     let card = Arc::new(Mutex::new(CountingCard::default()));
-    let _server = CardServer::start(DEFAULT_VPCD_ADDRESS.parse().unwrap(), Arc::clone(&card)).expect("card server");
+    let _server = CardServer::start(pcscd.vpcd_address(), Arc::clone(&card)).expect("card server");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !scan().devices.iter().any(|d| d.id.0 == READER) {
         assert!(Instant::now() < deadline, "the card was not listed");

@@ -20,12 +20,12 @@ pub fn run(args: &[String]) -> Result {
     run_command(cargo().current_dir(repo_root()).args(["build", "--package", "keydesk-cli", "--package", "keydesk-server"]))?;
     let keydesk = target_dir().join("debug").join("keydesk");
 
-    let _pcscd = Pcscd::ensure_running()?;
+    let pcscd = Pcscd::ensure_running()?;
     let data_dir = repo_root().join("target").join("xtask-run");
     std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create {data_dir:?}: {e}"))?;
     let _server = ReferenceServer::start(&target_dir().join("debug").join("keydesk-server"), &data_dir.join("server"))?;
     eprintln!("xtask: the reference server runs at {ORIGIN} (SQLite in {}); demo user {DEMO_USER}, password {DEMO_PASSWORD}", data_dir.join("server").display());
-    let card = VirtualCard::serve(&keydesk, &data_dir.join("virtual-key.state"))?;
+    let card = VirtualCard::serve(&keydesk, pcscd.vpcd_address(), &data_dir.join("virtual-key.state"))?;
     let session = Session::open()?;
 
     let device = wait_until_listed(&session, &keydesk)?;
@@ -142,9 +142,9 @@ impl Session {
 struct VirtualCard(Child);
 
 impl VirtualCard {
-    fn serve(keydesk: &std::path::Path, state: &std::path::Path) -> Result<Self> {
+    fn serve(keydesk: &std::path::Path, vpcd: std::net::SocketAddr, state: &std::path::Path) -> Result<Self> {
         let child = Command::new(keydesk)
-            .args(["virtual-key", "serve", "--vpcd", "127.0.0.1:35963", "--state"])
+            .args(["virtual-key", "serve", "--vpcd", &vpcd.to_string(), "--state"])
             .arg(state)
             .spawn()
             .map_err(|e| format!("could not start the virtual key: {e}"))?;

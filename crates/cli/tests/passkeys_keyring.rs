@@ -11,7 +11,7 @@ use keydesk_testkit::{Pcscd, SecretService};
 use keydesk_transport::discovery::{self, scan};
 use keydesk_transport::DeviceId;
 use keydesk_virtual_key::{Authenticator, Config, KeyRng};
-use keydesk_vpcd::{CardServer, VirtualKeyCard, DEFAULT_VPCD_ADDRESS};
+use keydesk_vpcd::{CardServer, VirtualKeyCard};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -62,12 +62,12 @@ fn rp_ids(output: &Output) -> Vec<String> {
 
 #[test]
 fn listing_needs_the_pin_once_until_the_pin_changes() {
-    let _pcscd = Pcscd::exclusive_for_test().expect("pcscd");
+    let pcscd = Pcscd::exclusive_for_test().expect("pcscd");
     let mut session = SecretService::start().expect("D-Bus session");
     session.start_keyring(true).expect("gnome-keyring");
     let key = Authenticator::new(Config::default(), KeyRng::os(), Duration::ZERO);
     let card = Arc::new(Mutex::new(VirtualKeyCard::new(key)));
-    let server = CardServer::start(DEFAULT_VPCD_ADDRESS.parse().unwrap(), card).expect("card server");
+    let server = CardServer::start(pcscd.vpcd_address(), card).expect("card server");
     wait_listed(true);
     {
         let mut client = client();

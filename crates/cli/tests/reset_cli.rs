@@ -9,7 +9,7 @@ use keydesk_testkit::Pcscd;
 use keydesk_transport::discovery::{self, scan};
 use keydesk_transport::DeviceId;
 use keydesk_virtual_key::{Authenticator, Config, KeyRng};
-use keydesk_vpcd::{CardServer, VirtualKeyCard, DEFAULT_VPCD_ADDRESS};
+use keydesk_vpcd::{CardServer, VirtualKeyCard};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,10 +31,10 @@ fn pin_is_set() -> bool {
 
 #[test]
 fn reset_waits_for_the_key_to_come_back_then_resets_it() {
-    let _pcscd = Pcscd::exclusive_for_test().expect("pcscd");
+    let pcscd = Pcscd::exclusive_for_test().expect("pcscd");
     let key = Authenticator::new(Config { reset_window: Duration::from_secs(5), ..Config::default() }, KeyRng::os(), Duration::ZERO);
     let card = Arc::new(Mutex::new(VirtualKeyCard::new(key)));
-    let server = CardServer::start(DEFAULT_VPCD_ADDRESS.parse().unwrap(), card).expect("card server");
+    let server = CardServer::start(pcscd.vpcd_address(), card).expect("card server");
     wait_listed(true);
     Client::new(discovery::open(&DeviceId(format!("nfc:{READER}"))).expect("open"))
         .set_pin(&Pin::new("4821"))

@@ -12,7 +12,7 @@ use keydesk_testkit::Pcscd;
 use keydesk_transport::discovery::{self, scan};
 use keydesk_transport::DeviceId;
 use keydesk_virtual_key::{Authenticator, Config, KeyRng, PresencePolicy};
-use keydesk_vpcd::{CardServer, VirtualKeyCard, DEFAULT_VPCD_ADDRESS};
+use keydesk_vpcd::{CardServer, VirtualKeyCard};
 use server_support::*;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -30,10 +30,10 @@ fn wait_listed() {
 
 #[test]
 fn enroll_and_log_on_with_the_virtual_key_through_pcscd() {
-    let _pcscd = Pcscd::exclusive_for_test().expect("pcscd");
+    let pcscd = Pcscd::exclusive_for_test().expect("pcscd");
     let key = Authenticator::new(Config { presence: PresencePolicy::ApproveAll, ..Config::default() }, KeyRng::os(), Duration::ZERO);
     let card = Arc::new(Mutex::new(VirtualKeyCard::new(key)));
-    let _card_server = CardServer::start(DEFAULT_VPCD_ADDRESS.parse().unwrap(), card).expect("card server");
+    let _card_server = CardServer::start(pcscd.vpcd_address(), card).expect("card server");
     wait_listed();
     Client::new(discovery::open(&DeviceId(DEVICE.into())).expect("open")).set_pin(&Pin::new(PIN)).expect("set PIN");
 

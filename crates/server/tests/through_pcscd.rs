@@ -18,19 +18,21 @@ use keydesk_ctap_client::Pin;
 use keydesk_testkit::Pcscd;
 use keydesk_transport::nfc::pcsc_reader;
 use keydesk_virtual_key::{Authenticator, Config as KeyConfig, KeyRng};
-use keydesk_vpcd::{wait_for_card, CardServer, VirtualKeyCard, DEFAULT_VPCD_ADDRESS, VPCD_READER};
+use keydesk_vpcd::{wait_for_card, CardServer, VirtualKeyCard, VPCD_READER};
 use reqwest::StatusCode;
 
 async fn enroll_log_on_and_step_up(backend: Backend) {
     // One pcscd and one vpcd slot per machine: hold the turn for the whole test.
-    let _pcscd = Pcscd::exclusive_for_test().expect("pcscd");
+    let pcscd = Pcscd::exclusive_for_test().expect("pcscd");
     let card = Arc::new(Mutex::new(VirtualKeyCard::new(Authenticator::new(
         KeyConfig::default(),
         KeyRng::os(),
         Duration::ZERO,
     ))));
-    let _card_server = CardServer::start(DEFAULT_VPCD_ADDRESS.parse().unwrap(), Arc::clone(&card)).expect("card server");
-    wait_for_card(VPCD_READER, true, Duration::from_secs(10)).expect("pcscd sees the card");
+    let card_server = CardServer::start(pcscd.vpcd_address(), Arc::clone(&card)).expect("card server");
+    if let Err(problem) = wait_for_card(VPCD_READER, true, Duration::from_secs(10)) {
+        panic!("{}\ncard server connected: {}", pcscd.explain(problem), card_server.connected());
+    }
     let context = pcsc_reader::context().expect("PC/SC");
     let link = pcsc_reader::connect(&context, VPCD_READER).expect("the FIDO applet on the pcscd reader");
     let mut key = PasskeyDevice::new(link, ORIGIN);

@@ -2,10 +2,12 @@
 //! started when dropped, so a test run leaves nothing behind.
 
 mod pcscd;
+mod ports;
 mod postgres;
 mod process;
 mod secret_service;
 pub mod smtp;
+pub mod vpcd_config;
 mod xvfb;
 
 pub use pcscd::{Pcscd, PCSCD_SOCKET};

@@ -3,9 +3,11 @@
 //! the card vanish when it is removed.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers may fail loudly
+use keydesk_testkit::vpcd_config::InstalledVpcd;
 use keydesk_testkit::Pcscd;
-use keydesk_vpcd::{Card, CardServer, DEFAULT_VPCD_ADDRESS};
+use keydesk_vpcd::{Card, CardServer};
 use std::ffi::CString;
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -49,8 +51,7 @@ fn connect_when_present(context: &pcsc::Context, limit: Duration) -> pcsc::Card 
 
 fn start(card: &Arc<Mutex<MirrorCard>>) -> (Pcscd, CardServer, pcsc::Context) {
     let pcscd = Pcscd::exclusive_for_test().expect("pcscd");
-    let address = DEFAULT_VPCD_ADDRESS.parse().expect("address");
-    let server = CardServer::start(address, Arc::clone(card)).expect("card server");
+        let server = CardServer::start(pcscd.vpcd_address(), Arc::clone(card)).expect("card server");
     let context = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
     (pcscd, server, context)
 }
@@ -98,5 +99,27 @@ fn a_removed_card_fails_the_next_transmit_and_can_come_back() {
     keydesk_vpcd::wait_for_card(keydesk_vpcd::VPCD_READER, false, Duration::from_secs(5)).expect("pcscd sees the reader empty");
     server.insert();
     let connection = connect_when_present(&context, Duration::from_secs(10));
+    assert_eq!(connection.transmit(&[0x01, 0x02, 0x03, 0x04], &mut response).expect("transmit"), &[4, 3, 2, 1, 0x90, 0x00]);
+}
+
+/// Regression: pcscd drops the whole vpcd reader when either of vpcd's two ports is taken, and
+/// Debian's second port (35964) is one that any outgoing connection of the last minute may hold
+/// in TIME_WAIT. The pcscd of the tests gives vpcd ports outside the ephemeral range, so the card
+/// appears even while the system's vpcd ports are held.
+#[test]
+fn the_card_appears_while_the_systems_vpcd_ports_are_taken() {
+    let system = InstalledVpcd::find().expect("vpcd");
+    let _held: Vec<TcpListener> = [system.port, system.port + 1]
+        .into_iter()
+        .map(|port| {
+            TcpListener::bind(("0.0.0.0", port))
+                .unwrap_or_else(|e| panic!("could not hold port {port} ({e}): stop the system's pcscd for this test"))
+        })
+        .collect();
+    let card = Arc::new(Mutex::new(MirrorCard::default()));
+    let (pcscd, _server, context) = start(&card);
+    assert_ne!(pcscd.vpcd_address().port(), system.port);
+    let connection = connect_when_present(&context, Duration::from_secs(10));
+    let mut response = [0u8; 258];
     assert_eq!(connection.transmit(&[0x01, 0x02, 0x03, 0x04], &mut response).expect("transmit"), &[4, 3, 2, 1, 0x90, 0x00]);
 }
