@@ -2,7 +2,7 @@
 //! bound to the account, confirmed by the code the server mails to it. A bound address then
 //! serves step-up (`--step-up email`, the code from KEYDESK_EMAIL_CODE or a prompt).
 
-use super::logon::{read_code, with_step_up, Method, CODE_ENV};
+use super::logon::{read_code, with_step_up, Method, EMAIL_CODE_ENV};
 use crate::key::Target;
 use crate::output::print_json;
 use keydesk_account::Account;
@@ -17,7 +17,7 @@ pub enum EmailAction {
         #[arg(long, value_enum)]
         step_up: Option<Method>,
     },
-    /// Bind the address with the code it received (KEYDESK_CODE or a prompt).
+    /// Bind the address with the code it received (KEYDESK_EMAIL_CODE or a prompt).
     Confirm,
 }
 
@@ -30,11 +30,11 @@ pub fn run(account: &mut Account, action: &EmailAction, target: &Target) -> anyh
             if target.json {
                 return print_json(&serde_json::json!({"profile": profile, "sent_to": address, "step_up": method}));
             }
-            println!("A code was sent to {address}. Bind the address with `keydesk server email confirm --profile {profile}` (the code from KEYDESK_CODE or typed when asked).");
+            println!("A code was sent to {address}. Bind the address with `keydesk server email confirm --profile {profile}` (the code from KEYDESK_EMAIL_CODE or typed when asked).");
             Ok(())
         }
         EmailAction::Confirm => {
-            let email = account.confirm_email(&read_code(CODE_ENV, "Code from the email")?)?;
+            let email = account.confirm_email(&read_code(EMAIL_CODE_ENV, "Code from the email")?)?;
             if target.json {
                 return print_json(&serde_json::json!({"profile": profile, "email": email}));
             }

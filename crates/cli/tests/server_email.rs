@@ -1,5 +1,6 @@
 //! `keydesk server email bind|confirm` as a user runs it (no terminal, the code from
-//! KEYDESK_CODE), against the real keydesk-server in process whose codes go out through a real
+//! KEYDESK_EMAIL_CODE), and step-up by email (the code typed at a terminal: it is mailed during
+//! the command), against the real keydesk-server in process whose codes go out through a real
 //! SMTP server (aiosmtpd); the code is read from the delivered message.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers may fail loudly
@@ -17,7 +18,7 @@ fn an_address_is_bound_with_the_emailed_code_and_every_failure_says_what_to_do()
     assert_eq!(desktop.error_kind(&["server", "email", "bind", "lena@example.com"], &[]), "not_logged_on");
     desktop.json(&["server", "logon"], &[("KEYDESK_PASSWORD", PASSWORD)]);
 
-    assert_eq!(desktop.error_kind(&["server", "email", "confirm"], &[("KEYDESK_CODE", "123456")]), "email_code_expired", "nothing was sent yet");
+    assert_eq!(desktop.error_kind(&["server", "email", "confirm"], &[("KEYDESK_EMAIL_CODE", "123456")]), "email_code_expired", "nothing was sent yet");
     // A logon with the password alone is no fresh verification: the CLI verifies with the
     // password (nothing stronger is bound), then the server checks the address.
     let password = [("KEYDESK_PASSWORD", PASSWORD)];
@@ -28,14 +29,14 @@ fn an_address_is_bound_with_the_emailed_code_and_every_failure_says_what_to_do()
 
     // Without the code and without a terminal, the variable to set is named.
     let output = desktop.keydesk(&["server", "email", "confirm"], &[]);
-    assert!(!output.status.success() && String::from_utf8_lossy(&output.stderr).contains("KEYDESK_CODE"), "{output:?}");
+    assert!(!output.status.success() && String::from_utf8_lossy(&output.stderr).contains("KEYDESK_EMAIL_CODE"), "{output:?}");
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    let output = desktop.keydesk(&["server", "email", "confirm", "--json"], &[("KEYDESK_CODE", wrong)]);
+    let output = desktop.keydesk(&["server", "email", "confirm", "--json"], &[("KEYDESK_EMAIL_CODE", wrong)]);
     let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(answer["error"]["kind"], "wrong_email_code");
     assert!(answer["error"]["message"].as_str().unwrap().contains("newest message"), "{answer}");
 
-    let bound = desktop.json(&["server", "email", "confirm"], &[("KEYDESK_CODE", &code)]);
+    let bound = desktop.json(&["server", "email", "confirm"], &[("KEYDESK_EMAIL_CODE", &code)]);
     assert_eq!(bound, serde_json::json!({"profile": "work", "email": "lena@example.com"}));
     assert_eq!(desktop.json(&["server", "status"], &[])["email"], "lena@example.com");
 
@@ -46,4 +47,40 @@ fn an_address_is_bound_with_the_emailed_code_and_every_failure_says_what_to_do()
     let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(answer["error"]["kind"], "stronger_verification_required", "{answer}");
     assert!(server.smtp.messages_to("other@example.com").is_empty());
+}
+
+#[test]
+fn step_up_by_email_asks_at_the_terminal_for_the_code_it_mailed() {
+    let server = TestServer::start();
+    server.create_user("lena");
+    let desktop = Desktop::start();
+    desktop.json(&["server", "add", "work", "--url", &server.origin, "--user", "lena"], &[]);
+    desktop.json(&["server", "logon"], &[("KEYDESK_PASSWORD", PASSWORD)]);
+    desktop.json(&["server", "email", "bind", "lena@example.com"], &[("KEYDESK_PASSWORD", PASSWORD)]);
+    let code = emailed_code(&server.smtp, "lena@example.com", 1);
+    desktop.json(&["server", "email", "confirm"], &[("KEYDESK_EMAIL_CODE", &code)]);
+
+    // Changing the address is sensitive and the logon is stale: the CLI has the server mail a
+    // code to the bound address and asks for it; the person reads the mail and types it.
+    server.clock.advance(301);
+    let output = desktop.keydesk_typing(&["server", "email", "bind", "new@example.com", "--step-up", "email", "--json"], &[], || {
+        emailed_code(&server.smtp, "lena@example.com", 2)
+    });
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("A code was sent to lena@example.com") && stderr.contains("Code from the email"), "{stderr}");
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer, serde_json::json!({"profile": "work", "sent_to": "new@example.com", "step_up": "email"}));
+    assert_eq!(emailed_code(&server.smtp, "new@example.com", 1).len(), 6, "the new address got its code");
+
+    // A mistyped code is refused with what to do next, and nothing is sent.
+    server.clock.advance(301);
+    let output = desktop.keydesk_typing(&["server", "email", "bind", "third@example.com", "--step-up", "email", "--json"], &[], || {
+        let mailed = emailed_code(&server.smtp, "lena@example.com", 3);
+        if mailed == "000000" { "111111" } else { "000000" }.to_owned()
+    });
+    assert!(!output.status.success());
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["error"]["kind"], "wrong_email_code", "{answer}");
+    assert!(server.smtp.messages_to("third@example.com").is_empty());
 }

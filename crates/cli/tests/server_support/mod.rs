@@ -93,6 +93,29 @@ impl Desktop {
         command.stdin(Stdio::null()).output().expect("run keydesk")
     }
 
+    /// `keydesk ARGS` with a terminal on stdin, as a person runs it: once `answer` returns (it
+    /// may wait, say for an email), its line is typed into the terminal.
+    pub fn keydesk_typing(&self, args: &[&str], env: &[(&str, &str)], answer: impl FnOnce() -> String) -> Output {
+        let terminal = nix::pty::openpty(None, None).expect("a pseudo-terminal");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
+        command.args(args);
+        for variable in ["KEYDESK_PASSWORD", "KEYDESK_CODE", "KEYDESK_EMAIL_CODE", "KEYDESK_PIN", "KEYDESK_VAULT_PASSWORD"] {
+            command.env_remove(variable);
+        }
+        self.session.env(&mut command).env("XDG_CONFIG_HOME", self.session.dir().join("config"));
+        command.env("XDG_DATA_HOME", self.session.dir().join("data"));
+        command.envs(env.iter().copied());
+        let child = command
+            .stdin(Stdio::from(terminal.slave))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run keydesk");
+        let mut keyboard = std::fs::File::from(terminal.master);
+        std::io::Write::write_all(&mut keyboard, format!("{}\n", answer()).as_bytes()).expect("type");
+        child.wait_with_output().expect("keydesk output")
+    }
+
     /// Runs `keydesk ARGS --json`, expects success, and returns the JSON answer.
     pub fn json(&self, args: &[&str], env: &[(&str, &str)]) -> Value {
         let mut all = args.to_vec();
