@@ -124,7 +124,7 @@ fn min_pin_length_and_force_change() {
         force_change_pin: None,
     }));
     assert_eq!(config(&mut host, None, request.clone()).unwrap_err(), StatusCode::PuatRequired);
-    let token = host.token("1234", Permissions::AUTHENTICATOR_CONFIG, None).unwrap();
+    let token = host.token("1234", Permissions::AUTHENTICATOR_CONFIGURATION, None).unwrap();
     config(&mut host, Some(&token), request).unwrap();
     let info = host.info();
     assert_eq!(info.min_pin_length, Some(6));
@@ -144,7 +144,7 @@ fn min_pin_length_and_force_change() {
     assert_eq!(data.extensions.unwrap().min_pin_length, Some(6));
 
     // The minimum never decreases.
-    let token = host.token("123456", Permissions::AUTHENTICATOR_CONFIG, None).unwrap();
+    let token = host.token("123456", Permissions::AUTHENTICATOR_CONFIGURATION, None).unwrap();
     let mut lower = ConfigRequest::new(ConfigSubCommand::SetMinPinLength);
     lower.sub_command_params = Some(ConfigParams::SetMinPinLength(SetMinPinLengthParams {
         new_min_pin_length: Some(4),

@@ -108,7 +108,7 @@ fn rp_bound_tokens_see_only_their_rp() {
 fn persistent_read_only_token_survives_power_cycles_but_cannot_delete() {
     let mut host = populated_host();
     assert_eq!(host.info().option("perCredMgmtRO"), Some(true));
-    let pcmr = Permissions::PER_CREDENTIAL_MANAGEMENT_READ_ONLY;
+    let pcmr = Permissions::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY;
     assert_eq!(host.token("1234", pcmr | Permissions::CREDENTIAL_MANAGEMENT, None).unwrap_err(), StatusCode::UnauthorizedPermission);
     let token = host.token("1234", pcmr, None).unwrap();
     host.power_cycle();

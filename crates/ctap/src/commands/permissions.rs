@@ -33,11 +33,6 @@ impl Permissions {
     pub const AUTHENTICATOR_CONFIGURATION: Self = Self(0x20);
     /// `pcmr` (0x40, CTAP 2.2): persistent credential management, read only.
     pub const PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY: Self = Self(0x40);
-    /// Another name of [`Permissions::AUTHENTICATOR_CONFIGURATION`] (kept for existing callers).
-    pub const AUTHENTICATOR_CONFIG: Self = Self::AUTHENTICATOR_CONFIGURATION;
-    /// Another name of [`Permissions::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY`] (kept for
-    /// existing callers).
-    pub const PER_CREDENTIAL_MANAGEMENT_READ_ONLY: Self = Self::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY;
 
     const NAMED: [(Self, &'static str); 7] = [
         (Self::MAKE_CREDENTIAL, "mc"),
@@ -155,11 +150,6 @@ mod tests {
         assert_eq!(Permissions::LARGE_BLOB_WRITE.bits(), 0x10);
         assert_eq!(Permissions::AUTHENTICATOR_CONFIGURATION.bits(), 0x20);
         assert_eq!(Permissions::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY.bits(), 0x40);
-        assert_eq!(Permissions::AUTHENTICATOR_CONFIG, Permissions::AUTHENTICATOR_CONFIGURATION);
-        assert_eq!(
-            Permissions::PER_CREDENTIAL_MANAGEMENT_READ_ONLY,
-            Permissions::PERSISTENT_CREDENTIAL_MANAGEMENT_READ_ONLY
-        );
     }
 
     #[test]
