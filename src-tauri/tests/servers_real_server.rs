@@ -1,8 +1,8 @@
 //! The Servers commands as the UI sends them (Tauri's real invoke path, the real capability
-//! file and ACL), against the real keydesk-server in process (SQLite in a temp dir, a manual
-//! clock starting at the real time so that codes computed from the system clock are current)
-//! whose email codes go out through a real SMTP server (aiosmtpd, Debian's python3-aiosmtpd),
-//! with the simulated key as the authenticator.
+//! file and ACL), against the real keydesk-server in process (keydesk-server-fixture: SQLite in a
+//! temp dir, a manual clock starting at the real time so that codes computed from the system
+//! clock are current, email codes through a real SMTP server, Debian's python3-aiosmtpd), with
+//! the simulated key as the authenticator.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers may fail loudly
 
@@ -12,81 +12,20 @@ use keydesk_account::{Account, MemoryTokenStore, Profile};
 use keydesk_desktop::commands::servers::ServersState;
 use keydesk_desktop::registry::SIMULATED_ID;
 use keydesk_desktop::state::{AppState, Options};
-use keydesk_server::clock::{Clock, ManualClock};
-use keydesk_server::{Argon2Params, Config, Policy, SmtpConfig};
-use keydesk_testkit::smtp::Smtp;
+use keydesk_server_fixture::{LocalServer, PASSWORD};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use support::{pin, TestApp};
 
-const PASSWORD: &str = "correct horse battery";
 /// The simulated key's PIN (set by each test; WebAuthn registration needs one).
 const PIN: &str = "2468";
 
-struct Server {
-    origin: String,
-    clock: Arc<ManualClock>,
-    app: keydesk_server::AppState,
-    smtp: Smtp,
-    runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
-        let clock = Arc::new(ManualClock::new(i64::try_from(now).unwrap()));
-        let smtp = Smtp::start().unwrap_or_else(|e| panic!("{e}"));
-        let db_url = format!("sqlite://{}", dir.path().join("keydesk.db").display());
-        let smtp_port = smtp.port();
-        let (origin, app) = runtime.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let origin = format!("http://localhost:{}", listener.local_addr().unwrap().port());
-            let config = Config {
-                logon_suffix: "corp.example".to_owned(),
-                rp_id: "localhost".to_owned(),
-                rp_origin: url::Url::parse(&origin).unwrap(),
-                rp_name: "KeyDesk Test".to_owned(),
-                admin_token: None,
-                // Small on purpose: tests hash passwords on 2 cores.
-                argon2: Argon2Params { memory_kib: 64, iterations: 1, parallelism: 1 },
-                smtp: Some(SmtpConfig { host: "127.0.0.1".to_owned(), port: smtp_port, from: "KeyDesk <keydesk@localhost>".to_owned() }),
-                policy: Policy::default(),
-                secure_cookie: false,
-            };
-            let pool = keydesk_server::db::connect(&db_url).await.unwrap();
-            let app = keydesk_server::AppState::new(pool, config, clock.clone()).unwrap();
-            tokio::spawn(keydesk_server::serve(listener, app.clone(), std::future::pending()));
-            (origin, app)
-        });
-        Self { origin, clock, app, smtp, runtime, _dir: dir }
-    }
-
-    fn create_user(&self, name: &str) {
-        self.runtime.block_on(keydesk_server::api::admin_add_user(&self.app, name, PASSWORD, false)).unwrap();
-    }
-
-    /// The 6-digit code in the `nth` message delivered to `address`.
-    fn emailed_code(&self, address: &str, nth: usize) -> String {
-        let messages = self.smtp.wait_for_messages_to(address, nth, Duration::from_secs(10)).unwrap_or_else(|e| panic!("{e}"));
-        let message = &messages[nth - 1];
-        assert_eq!(message.subject, "KeyDesk Test verification code");
-        let after = message.body.split("is: ").nth(1).unwrap_or_else(|| panic!("no code in {:?}", message.body));
-        let code: String = after.chars().take_while(char::is_ascii_digit).collect();
-        assert_eq!(code.len(), 6, "{:?}", message.body);
-        code
-    }
-
-    /// A user on this server logged on through keydesk-account (not through the app).
-    fn other_user(&self, name: &str) -> Account {
-        self.create_user(name);
-        let mut account = Account::open(Profile::new(name, &self.origin, name).unwrap(), Box::new(MemoryTokenStore::new())).unwrap();
-        account.logon_password(PASSWORD).unwrap();
-        account
-    }
+/// A user on `server` logged on through keydesk-account (not through the app).
+fn other_user(server: &LocalServer, name: &str) -> Account {
+    server.create_user(name);
+    let mut account = Account::open(Profile::new(name, &server.origin, name).unwrap(), Box::new(MemoryTokenStore::new())).unwrap();
+    account.logon_password(PASSWORD).unwrap();
+    account
 }
 
 /// The app with the simulated key, Codes in a temp dir and server sessions in memory, with the
@@ -104,7 +43,7 @@ impl std::ops::Deref for App {
 }
 
 impl App {
-    fn for_user(server: &Server, user: &str) -> Self {
+    fn for_user(server: &LocalServer, user: &str) -> Self {
         server.create_user(user);
         let dir = tempfile::tempdir().unwrap();
         let options = Options { data_dir: Some(dir.path().to_path_buf()), ..Options::default() };
@@ -145,13 +84,13 @@ fn wrong(code: &str) -> String {
 
 #[test]
 fn a_passkey_is_enrolled_by_name_logs_on_is_listed_renamed_and_deleted_after_step_up() {
-    let server = Server::start();
+    let server = LocalServer::start_now();
     let app = App::for_user(&server, "dana");
     let stage = app.ok("servers_logon_password", json!({"profile": "work", "password": PASSWORD}));
     assert_eq!(stage, json!({"user": "dana@corp.example", "stage": "active", "methods": []}));
 
     // Enroll under a name on the chosen authenticator (the simulated key).
-    let enrolled_at = server.clock.now();
+    let enrolled_at = server.now();
     let list = app.ceremony_ok("servers_passkey_enroll", "enroll", on_key(json!({"name": "desk key"})));
     assert_eq!(list["max"], 5);
     let passkey = list["passkeys"][0].clone();
@@ -168,7 +107,7 @@ fn a_passkey_is_enrolled_by_name_logs_on_is_listed_renamed_and_deleted_after_ste
     assert_eq!(app.kind("servers_passkeys", work()), "second_factor_needed");
     let stage = app.ceremony_ok("servers_logon_second_passkey", "second", on_key(json!({})));
     assert_eq!(stage["stage"], "active");
-    assert_eq!(app.ok("servers_passkeys", work())["passkeys"][0]["last_used_at"], json!(server.clock.now()));
+    assert_eq!(app.ok("servers_passkeys", work())["passkeys"][0]["last_used_at"], json!(server.now()));
 
     // A passkey alone.
     server.clock.advance(60);
@@ -177,7 +116,7 @@ fn a_passkey_is_enrolled_by_name_logs_on_is_listed_renamed_and_deleted_after_ste
     let stage = app.ceremony_ok("servers_logon_passkey", "alone", on_key(json!({})));
     assert_eq!(stage, json!({"user": "dana@corp.example", "stage": "active", "methods": []}));
     let listed = app.ok("servers_passkeys", work());
-    assert_eq!(listed["passkeys"][0]["last_used_at"], json!(server.clock.now()), "the logon is the last use");
+    assert_eq!(listed["passkeys"][0]["last_used_at"], json!(server.now()), "the logon is the last use");
     assert_eq!(listed["passkeys"][0]["created_at"], json!(enrolled_at));
 
     // Rename: names are checked by the server.
@@ -205,7 +144,7 @@ fn a_passkey_is_enrolled_by_name_logs_on_is_listed_renamed_and_deleted_after_ste
 
 #[test]
 fn the_servers_mfa_is_bound_into_codes_in_one_step_and_its_code_is_the_one_the_server_expects() {
-    let server = Server::start();
+    let server = LocalServer::start_now();
     let app = App::for_user(&server, "ivan");
     app.ok("servers_logon_password", json!({"profile": "work", "password": PASSWORD}));
     // A logon with the password alone is no fresh verification.
@@ -237,7 +176,7 @@ fn the_servers_mfa_is_bound_into_codes_in_one_step_and_its_code_is_the_one_the_s
 
 #[test]
 fn an_email_address_is_bound_with_the_mailed_code_and_then_confirms_a_deletion() {
-    let server = Server::start();
+    let server = LocalServer::start_now();
     let app = App::for_user(&server, "erin");
     app.ok("servers_logon_password", json!({"profile": "work", "password": PASSWORD}));
     assert_eq!(app.ok("servers_account", work())["email"], Value::Null);
@@ -280,10 +219,10 @@ fn an_email_address_is_bound_with_the_mailed_code_and_then_confirms_a_deletion()
 
 #[test]
 fn an_address_already_bound_to_five_users_is_refused_with_what_to_do() {
-    let server = Server::start();
+    let server = LocalServer::start_now();
     let shared = "family@example.com";
     for (n, user) in ["ann", "ben", "cat", "dan", "eva"].into_iter().enumerate() {
-        let mut account = server.other_user(user);
+        let mut account = other_user(&server, user);
         account.step_up_password(PASSWORD).unwrap();
         account.start_email_binding(shared).unwrap();
         account.confirm_email(&server.emailed_code(shared, n + 1)).unwrap();

@@ -13,12 +13,12 @@ use keydesk_account::{
 };
 use keydesk_webauthn_client::WebAuthnError;
 
-fn account(server: &TestServer, user: &str, tokens: &MemoryTokenStore) -> Account {
+fn account(server: &LocalServer, user: &str, tokens: &MemoryTokenStore) -> Account {
     let profile = Profile::new("work", &server.origin, user).expect("profile");
     Account::open(profile, Box::new(tokens.clone())).expect("account")
 }
 
-fn logged_on(server: &TestServer, user: &str) -> Account {
+fn logged_on(server: &LocalServer, user: &str) -> Account {
     server.create_user(user);
     let mut account = account(server, user, &MemoryTokenStore::new());
     assert_eq!(account.logon_password(PASSWORD).expect("logon").stage, LogonStage::Active);
@@ -33,7 +33,7 @@ fn other_code(code: &str) -> String {
 
 #[test]
 fn password_logon_then_totp_second_factor_with_binding_and_code_reuse_refused() {
-    let server = TestServer::start();
+    let server = start_server();
     server.create_user("dana");
     let tokens = MemoryTokenStore::new();
     let mut account = account(&server, "dana", &tokens);
@@ -98,7 +98,7 @@ fn password_logon_then_totp_second_factor_with_binding_and_code_reuse_refused() 
 
 #[test]
 fn five_passkeys_with_unique_names_rename_and_delete_with_step_up() {
-    let server = TestServer::start();
+    let server = start_server();
     let mut account = logged_on(&server, "erin");
     let mut keys: Vec<_> = (1..=6).map(virtual_key).collect();
     let mut person = Person::default();
@@ -168,7 +168,7 @@ fn five_passkeys_with_unique_names_rename_and_delete_with_step_up() {
 
 #[test]
 fn passkey_logon_updates_last_use_counts_as_step_up_and_obeys_the_admin_switch() {
-    let server = TestServer::start();
+    let server = start_server();
     let mut enrolling = logged_on(&server, "fay");
     let mut key = virtual_key(11);
     let mut stranger = virtual_key(12);
@@ -207,7 +207,7 @@ fn passkey_logon_updates_last_use_counts_as_step_up_and_obeys_the_admin_switch()
     assert!(account.has_session());
 
     // The administrator switches passkey-only logon off.
-    server.set_passkey_logon(false);
+    set_passkey_logon(&server, false);
     assert!(!account.passkey_logon_allowed().unwrap());
     assert!(matches!(account.logon_passkey(&mut key, &mut Person::default()), Err(AccountError::PasskeyLogonDisabled)));
 }
@@ -250,7 +250,7 @@ fn an_unreachable_server_and_a_server_that_is_not_keydesk_are_told_apart() {
 
 #[test]
 fn email_code_step_up_before_deleting_a_passkey() {
-    let server = TestServer::start();
+    let server = start_server();
     let mut account = logged_on(&server, "kim");
     let mut key = virtual_key(21);
     let passkey = account.enroll_passkey("blue key", &mut key, &mut Person::default()).expect("enroll");
@@ -282,7 +282,7 @@ fn email_code_step_up_before_deleting_a_passkey() {
 
 #[test]
 fn an_address_bound_to_five_users_is_refused_for_a_sixth_and_no_address_means_no_email_step_up() {
-    let server = TestServer::start();
+    let server = start_server();
     let shared = "family@example.com";
     for (n, user) in ["ann", "ben", "cat", "dan", "eva"].into_iter().enumerate() {
         let mut account = logged_on(&server, user);

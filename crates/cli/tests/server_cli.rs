@@ -11,7 +11,7 @@ use server_support::*;
 
 #[test]
 fn profiles_password_and_totp_logon_step_up_and_errors_as_json() {
-    let server = TestServer::start();
+    let server = LocalServer::start_now();
     server.create_user("hana");
     let desktop = Desktop::start();
     let password = [("KEYDESK_PASSWORD", PASSWORD)];
@@ -39,7 +39,7 @@ fn profiles_password_and_totp_logon_step_up_and_errors_as_json() {
     let bind = desktop.json(&["server", "mfa", "bind", "--print-uri"], &password);
     assert_eq!((bind["bound"].as_bool(), bind["step_up"].as_str()), (Some(false), Some("password")), "{bind}");
     let secret = secret_of(bind["otpauth_uri"].as_str().expect("URI"));
-    let code = server.code(&secret);
+    let code = server_code(&server, &secret);
     assert_eq!(desktop.json(&["server", "mfa", "confirm"], &[("KEYDESK_CODE", &code)])["bound"], true);
 
     let logout = desktop.json(&["server", "logout"], &[]);
@@ -49,7 +49,7 @@ fn profiles_password_and_totp_logon_step_up_and_errors_as_json() {
     // Password, then the code; the code that confirmed the binding is spent.
     assert_eq!(desktop.error_kind(&["server", "logon"], &[password[0], ("KEYDESK_CODE", &code)]), "code_already_used");
     server.clock.advance(30);
-    let logon = desktop.json(&["server", "logon"], &[password[0], ("KEYDESK_CODE", &server.code(&secret))]);
+    let logon = desktop.json(&["server", "logon"], &[password[0], ("KEYDESK_CODE", &server_code(&server, &secret))]);
     assert_eq!(logon["method"], "password+totp");
     let list = desktop.json(&["server", "passkeys", "list"], &[]);
     assert_eq!((list["passkeys"].as_array().map(Vec::len), list["max"].as_i64()), (Some(0), Some(5)));
@@ -58,7 +58,7 @@ fn profiles_password_and_totp_logon_step_up_and_errors_as_json() {
     assert_eq!(desktop.error_kind(&["server", "passkeys", "delete", "AAAA", "--yes"], &[]), "passkey_not_found");
     server.clock.advance(301);
     assert_eq!(desktop.error_kind(&["server", "passkeys", "delete", "AAAA", "--yes"], &[]), "failed");
-    let output = desktop.keydesk(&["server", "passkeys", "delete", "AAAA", "--yes", "--json"], &[("KEYDESK_CODE", &server.code(&secret))]);
+    let output = desktop.keydesk(&["server", "passkeys", "delete", "AAAA", "--yes", "--json"], &[("KEYDESK_CODE", &server_code(&server, &secret))]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("fresh verification: using totp"), "{output:?}");
     let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(answer["error"]["kind"], "passkey_not_found", "verified, then the server looked for the passkey");
@@ -70,7 +70,7 @@ fn profiles_password_and_totp_logon_step_up_and_errors_as_json() {
 
 #[test]
 fn mfa_bind_adds_the_server_account_to_keydesk_codes_and_confirms_it() {
-    let server = TestServer::start();
+    let server = LocalServer::start_now();
     server.create_user("ivan");
     let desktop = Desktop::start();
     let vault = desktop.session.dir().join("codes.vault");

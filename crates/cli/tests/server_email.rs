@@ -11,7 +11,7 @@ use server_support::*;
 
 #[test]
 fn an_address_is_bound_with_the_emailed_code_and_every_failure_says_what_to_do() {
-    let server = TestServer::start();
+    let server = LocalServer::start_now();
     server.create_user("lena");
     let desktop = Desktop::start();
     desktop.json(&["server", "add", "work", "--url", &server.origin, "--user", "lena"], &[]);
@@ -25,7 +25,7 @@ fn an_address_is_bound_with_the_emailed_code_and_every_failure_says_what_to_do()
     assert_eq!(desktop.error_kind(&["server", "email", "bind", "not an address"], &password), "invalid_email");
     let sent = desktop.json(&["server", "email", "bind", " Lena@Example.com "], &[]);
     assert_eq!(sent, serde_json::json!({"profile": "work", "sent_to": "Lena@Example.com", "step_up": null}), "still fresh");
-    let code = emailed_code(&server.smtp, "lena@example.com", 1);
+    let code = server.emailed_code("lena@example.com", 1);
 
     // Without the code and without a terminal, the variable to set is named.
     let output = desktop.keydesk(&["server", "email", "confirm"], &[]);
@@ -51,32 +51,32 @@ fn an_address_is_bound_with_the_emailed_code_and_every_failure_says_what_to_do()
 
 #[test]
 fn step_up_by_email_asks_at_the_terminal_for_the_code_it_mailed() {
-    let server = TestServer::start();
+    let server = LocalServer::start_now();
     server.create_user("lena");
     let desktop = Desktop::start();
     desktop.json(&["server", "add", "work", "--url", &server.origin, "--user", "lena"], &[]);
     desktop.json(&["server", "logon"], &[("KEYDESK_PASSWORD", PASSWORD)]);
     desktop.json(&["server", "email", "bind", "lena@example.com"], &[("KEYDESK_PASSWORD", PASSWORD)]);
-    let code = emailed_code(&server.smtp, "lena@example.com", 1);
+    let code = server.emailed_code("lena@example.com", 1);
     desktop.json(&["server", "email", "confirm"], &[("KEYDESK_EMAIL_CODE", &code)]);
 
     // Changing the address is sensitive and the logon is stale: the CLI has the server mail a
     // code to the bound address and asks for it; the person reads the mail and types it.
     server.clock.advance(301);
     let output = desktop.keydesk_typing(&["server", "email", "bind", "new@example.com", "--step-up", "email", "--json"], &[], || {
-        emailed_code(&server.smtp, "lena@example.com", 2)
+        server.emailed_code("lena@example.com", 2)
     });
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("A code was sent to lena@example.com") && stderr.contains("Code from the email"), "{stderr}");
     let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(answer, serde_json::json!({"profile": "work", "sent_to": "new@example.com", "step_up": "email"}));
-    assert_eq!(emailed_code(&server.smtp, "new@example.com", 1).len(), 6, "the new address got its code");
+    assert_eq!(server.emailed_code("new@example.com", 1).len(), 6, "the new address got its code");
 
     // A mistyped code is refused with what to do next, and nothing is sent.
     server.clock.advance(301);
     let output = desktop.keydesk_typing(&["server", "email", "bind", "third@example.com", "--step-up", "email", "--json"], &[], || {
-        let mailed = emailed_code(&server.smtp, "lena@example.com", 3);
+        let mailed = server.emailed_code("lena@example.com", 3);
         if mailed == "000000" { "111111" } else { "000000" }.to_owned()
     });
     assert!(!output.status.success());

@@ -37,7 +37,7 @@ fn enroll_and_log_on_with_the_virtual_key_through_pcscd() {
     wait_listed();
     Client::new(discovery::open(&DeviceId(DEVICE.into())).expect("open")).set_pin(&Pin::new(PIN)).expect("set PIN");
 
-    let server = TestServer::start();
+    let server = LocalServer::start_now();
     server.create_user("jo");
     let desktop = Desktop::start();
     let env = [("KEYDESK_PASSWORD", PASSWORD), ("KEYDESK_PIN", PIN)];
@@ -57,7 +57,7 @@ fn enroll_and_log_on_with_the_virtual_key_through_pcscd() {
     let logon = desktop.json(&["server", "logon", "--passkey", "--device", DEVICE], &[("KEYDESK_PIN", PIN)]);
     assert_eq!(logon, serde_json::json!({"profile": "lab", "user": "jo@corp.example", "stage": "active", "method": "passkey"}));
     let listed = desktop.json(&["server", "passkeys", "list"], &[]);
-    assert_eq!(listed["passkeys"][0]["last_used_at"].as_i64(), Some(server_now(&server)), "last use recorded: {listed}");
+    assert_eq!(listed["passkeys"][0]["last_used_at"].as_i64(), Some(server.now()), "last use recorded: {listed}");
 
     // Password, then the passkey as the second factor.
     desktop.json(&["server", "logout"], &[]);
@@ -70,9 +70,4 @@ fn enroll_and_log_on_with_the_virtual_key_through_pcscd() {
     let deleted = desktop.json(&["server", "passkeys", "delete", &id, "--yes", "--device", DEVICE], &env);
     assert_eq!(deleted, serde_json::json!({"deleted": id, "step_up": "passkey"}));
     assert_eq!(desktop.json(&["server", "passkeys", "list"], &[])["passkeys"], serde_json::json!([]));
-}
-
-fn server_now(server: &TestServer) -> i64 {
-    use keydesk_server::clock::Clock;
-    server.clock.now()
 }
