@@ -5,8 +5,9 @@ use crate::cmd::{cargo, repo_root, run, Result};
 use keydesk_testkit::Postgres;
 use crate::system_packages::{ensure, ensure_python, BUILD, TEST, TEST_PYTHON};
 
-/// Loopback port of the throw-away PostgreSQL the server tests run against.
-const TEST_POSTGRES_PORT: u16 = 55432;
+/// Loopback port of the throw-away PostgreSQL the server tests run against: below Linux's
+/// ephemeral range (32768-60999), so no recent outgoing connection can hold it in TIME_WAIT.
+const TEST_POSTGRES_PORT: u16 = 25432;
 
 /// Installs what the tests need, starts the components they share, runs lints and every test.
 /// Extra arguments are passed to `cargo test` (e.g. a test-name filter).
