@@ -12,7 +12,8 @@ use keydesk_account::{Account, MemoryTokenStore, Profile};
 use keydesk_desktop::commands::servers::ServersState;
 use keydesk_desktop::registry::SIMULATED_ID;
 use keydesk_desktop::state::{AppState, Options};
-use keydesk_server_fixture::{LocalServer, PASSWORD};
+use keydesk_server_fixture::{system_time, LocalServer, Policy, PASSWORD};
+use std::time::Duration;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use support::{pin, TestApp};
@@ -172,6 +173,36 @@ fn the_servers_mfa_is_bound_into_codes_in_one_step_and_its_code_is_the_one_the_s
         Ok(stage) => assert_eq!(stage["stage"], "active"),
         Err(error) => assert_eq!(error["kind"], "code_already_used", "{error}"),
     }
+}
+
+#[test]
+fn a_totp_step_up_takes_the_code_codes_shows_once_the_binding_code_is_past() {
+    // A one-second step-up window, so the binding's verification lapses without moving the
+    // server's clock away from this computer's (Codes computes codes from the system clock).
+    let server = LocalServer::start_now_with(Policy { step_up_window: 1, ..Policy::default() });
+    let app = App::for_user(&server, "tara");
+    app.ok("servers_logon_password", json!({"profile": "work", "password": PASSWORD}));
+    app.ok("servers_step_up_code", json!({"profile": "work", "method": "password", "code": PASSWORD}));
+    support::create_vault(app.dir.path(), "vault pw");
+    app.ok("codes_unlock_password", json!({"password": "vault pw"}));
+    app.ok("servers_bind_mfa", work());
+    let bound_at = system_time();
+
+    // The binding spent the code of its 30-second step (at the latest, the step it ended in):
+    // wait for the next step and for the verification to lapse, then bring the server's clock
+    // to this computer's time.
+    while system_time() / 30 == bound_at / 30 || system_time() < bound_at + 2 {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    server.clock.advance(system_time() - server.now());
+
+    let refused = app.invoke("servers_email_bind", json!({"profile": "work", "address": "tara@example.com"})).unwrap_err();
+    assert_eq!(refused["kind"], "step_up_required", "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("authenticator app"), "the code is offered: {refused}");
+    let code = app.ok("codes_list", json!({"search": null, "tag": "work"}))["accounts"][0]["code"].as_str().unwrap().to_owned();
+    assert_eq!(app.kind("servers_step_up_code", json!({"profile": "work", "method": "totp", "code": wrong(&code)})), "wrong_code");
+    app.ok("servers_step_up_code", json!({"profile": "work", "method": "totp", "code": code}));
+    assert_eq!(app.ok("servers_email_bind", json!({"profile": "work", "address": "tara@example.com"})), json!({"sent_to": "tara@example.com"}));
 }
 
 #[test]

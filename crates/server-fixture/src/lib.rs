@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use keydesk_server::clock::{Clock, ManualClock};
-use keydesk_server::{AppState, Argon2Params, Config, Policy, SmtpConfig};
+use keydesk_server::{AppState, Argon2Params, Config, SmtpConfig};
+/// The account rules, for [`LocalServer::start_now_with`].
+pub use keydesk_server::Policy;
 use keydesk_testkit::smtp::Smtp;
 
 /// Every user's password.
@@ -37,12 +39,20 @@ impl LocalServer {
     /// Starts with the clock at the system time, so that codes KeyDesk computes from the system
     /// clock (Codes) are current on the server.
     pub fn start_now() -> Self {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("a clock after 1970").as_secs();
-        Self::start_at(i64::try_from(now).expect("a clock before the year 292 billion"))
+        Self::start(system_time(), Policy::default())
+    }
+
+    /// [`LocalServer::start_now`] with other account rules (say a shorter step-up window).
+    pub fn start_now_with(policy: Policy) -> Self {
+        Self::start(system_time(), policy)
     }
 
     /// Starts with the clock at `unix_seconds`.
     pub fn start_at(unix_seconds: i64) -> Self {
+        Self::start(unix_seconds, Policy::default())
+    }
+
+    fn start(unix_seconds: i64, policy: Policy) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
         let clock = Arc::new(ManualClock::new(unix_seconds));
@@ -52,7 +62,7 @@ impl LocalServer {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
             let origin = format!("http://localhost:{}", listener.local_addr().expect("its address").port());
             let pool = keydesk_server::db::connect(&db_url).await.expect("the database");
-            let app = AppState::new(pool, config(&origin, smtp.port()), clock.clone()).expect("the server state");
+            let app = AppState::new(pool, config(&origin, smtp.port(), policy), clock.clone()).expect("the server state");
             tokio::spawn(keydesk_server::serve(listener, app.clone(), std::future::pending()));
             (origin, app)
         });
@@ -86,7 +96,13 @@ impl LocalServer {
     }
 }
 
-fn config(origin: &str, smtp_port: u16) -> Config {
+/// This computer's clock, Unix seconds.
+pub fn system_time() -> i64 {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("a clock after 1970").as_secs();
+    i64::try_from(now).expect("a clock before the year 292 billion")
+}
+
+fn config(origin: &str, smtp_port: u16, policy: Policy) -> Config {
     Config {
         logon_suffix: LOGON_SUFFIX.to_owned(),
         rp_id: "localhost".to_owned(),
@@ -96,7 +112,7 @@ fn config(origin: &str, smtp_port: u16) -> Config {
         // Small on purpose: tests hash passwords on 2 cores.
         argon2: Argon2Params { memory_kib: 64, iterations: 1, parallelism: 1 },
         smtp: Some(SmtpConfig { host: "127.0.0.1".to_owned(), port: smtp_port, from: "KeyDesk <keydesk@localhost>".to_owned() }),
-        policy: Policy::default(),
+        policy,
         secure_cookie: false,
     }
 }
