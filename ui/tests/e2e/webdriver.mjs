@@ -1,6 +1,8 @@
 // A minimal W3C WebDriver client (fetch only) for tauri-driver + WebKitWebDriver.
 // The W3C WebDriver element reference key (WebDriver §12.1 "web element identifier").
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+/** WebDriver's codes for special keys (WebDriver §17.4.2, "keyboard actions"). */
+export const KEY = { TAB: "\uE004", SHIFT: "\uE008" };
 
 export class Session {
   constructor(base, id) {
@@ -59,6 +61,20 @@ export class Session {
   /** Runs `script` (a function body) in the page with `args`. */
   execute(script, args = []) {
     return this.cmd("POST", "/execute/sync", { script, args });
+  }
+
+  /**
+   * Presses each key in turn, as a person at the keyboard (WebDriver "Perform Actions"); a
+   * key given as [modifier, key] is pressed with the modifier held.
+   */
+  async press(...keys) {
+    const actions = keys.flatMap((key) => {
+      const [modifier, main] = Array.isArray(key) ? key : [null, key];
+      const down = [{ type: "keyDown", value: main }, { type: "keyUp", value: main }];
+      return modifier ? [{ type: "keyDown", value: modifier }, ...down, { type: "keyUp", value: modifier }] : down;
+    });
+    await this.cmd("POST", "/actions", { actions: [{ type: "key", id: "keyboard", actions }] });
+    await this.cmd("DELETE", "/actions");
   }
 
   /** Clicks the first `selector` whose text matches `text`. */
