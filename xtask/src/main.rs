@@ -8,12 +8,14 @@
 //! `cargo xtask ui`    builds the desktop app's UI (ui/dist, which src-tauri embeds);
 //! `cargo xtask bindings` rewrites ui/src/bindings from the Rust types;
 //! `cargo xtask e2e`   runs the real app under Xvfb through tauri-driver (end to end).
+//! `cargo xtask fuzz [SECONDS]` runs every fuzz target for SECONDS (default 60) on stable Rust.
 //!
 //! Only std is used so that xtask itself compiles in seconds on a cold machine.
 
 mod app;
 mod browser;
 mod cmd;
+mod fuzz;
 mod guest;
 mod reference_server;
 mod run;
@@ -34,11 +36,12 @@ fn main() -> ExitCode {
         Some("ui") => app::build_ui(),
         Some("bindings") => app::update_bindings(),
         Some("e2e") => app::test_end_to_end(),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("install-deps") => system_packages::ensure(
             &[system_packages::BUILD, system_packages::TEST, app::BUILD_PACKAGES, app::TEST_PACKAGES].concat(),
         ),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|bench-startup|guest|screenshots|ui|bindings|e2e|install-deps>");
+            eprintln!("usage: cargo xtask <run|test|bench|bench-startup|guest|screenshots|ui|bindings|e2e|fuzz|install-deps>");
             return ExitCode::from(2);
         }
     };

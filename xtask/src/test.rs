@@ -34,6 +34,7 @@ pub fn test(extra: &[String]) -> Result {
         crate::browser::server_pages()?;
         app::test_ui()?;
         app::test_end_to_end()?;
+        crate::fuzz::run_all(crate::fuzz::SECONDS_IN_TESTS, crate::fuzz::Seed::Fixed)?;
     }
     Ok(())
 }
