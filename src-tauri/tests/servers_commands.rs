@@ -5,14 +5,10 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers may fail loudly
 
-use keydesk_account::MemoryTokenStore;
-use keydesk_desktop::commands::servers::ServersState;
 use keydesk_desktop::registry::SIMULATED_ID;
-use keydesk_desktop::state::{AppState, Options};
 use serde_json::json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::Arc;
 use support::TestApp;
 
 mod support;
@@ -33,11 +29,7 @@ impl std::ops::Deref for App {
 impl App {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let options = Options { data_dir: Some(dir.path().to_path_buf()), ..Options::default() };
-        let mut state = AppState::new(support::simulated_registry(), options);
-        let tokens = MemoryTokenStore::new();
-        state.servers = Arc::new(ServersState::new(dir.path().join("servers.json"), Box::new(move || Box::new(tokens.clone()))));
-        Self { test: TestApp::new(state), dir }
+        Self { test: TestApp::new(support::servers_state(dir.path())), dir }
     }
 }
 

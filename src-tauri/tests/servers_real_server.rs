@@ -9,13 +9,10 @@
 mod support;
 
 use keydesk_account::{Account, MemoryTokenStore, Profile};
-use keydesk_desktop::commands::servers::ServersState;
 use keydesk_desktop::registry::SIMULATED_ID;
-use keydesk_desktop::state::{AppState, Options};
 use keydesk_server_fixture::{system_time, LocalServer, Policy, PASSWORD};
 use std::time::Duration;
 use serde_json::{json, Value};
-use std::sync::Arc;
 use support::{pin, TestApp};
 
 /// The simulated key's PIN (set by each test; WebAuthn registration needs one).
@@ -47,11 +44,7 @@ impl App {
     fn for_user(server: &LocalServer, user: &str) -> Self {
         server.create_user(user);
         let dir = tempfile::tempdir().unwrap();
-        let options = Options { data_dir: Some(dir.path().to_path_buf()), ..Options::default() };
-        let mut state = AppState::new(support::simulated_registry(), options);
-        let tokens = MemoryTokenStore::new();
-        state.servers = Arc::new(ServersState::new(dir.path().join("servers.json"), Box::new(move || Box::new(tokens.clone()))));
-        let app = Self { test: TestApp::new(state), dir };
+        let app = Self { test: TestApp::new(support::servers_state(dir.path())), dir };
         app.ok("servers_add", json!({"name": "work", "url": server.origin, "username": user}));
         app.ok("pin_set", json!({"device": SIMULATED_ID, "pin": PIN}));
         app

@@ -37,6 +37,19 @@ pub fn simulated_registry() -> Registry {
     registry
 }
 
+/// The app state the Servers tests use: the simulated key, the app's data in `dir`, and server
+/// sessions in memory instead of the OS keyring.
+pub fn servers_state(dir: &std::path::Path) -> AppState {
+    let options = keydesk_desktop::state::Options { data_dir: Some(dir.to_path_buf()), ..Default::default() };
+    let mut state = AppState::new(simulated_registry(), options);
+    let tokens = keydesk_account::MemoryTokenStore::new();
+    state.servers = Arc::new(keydesk_desktop::commands::servers::ServersState::new(
+        dir.join("servers.json"),
+        Box::new(move || Box::new(tokens.clone())),
+    ));
+    state
+}
+
 /// The app with all commands, built on the mock runtime, and its "main" window.
 pub struct TestApp {
     pub app: tauri::App<MockRuntime>,

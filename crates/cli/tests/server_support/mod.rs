@@ -29,8 +29,8 @@ impl Desktop {
         Self { session }
     }
 
-    /// `keydesk ARGS` on this desktop with `env`, no terminal.
-    pub fn keydesk(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+    /// `keydesk ARGS` on this desktop with `env` and no other KeyDesk variable, not yet run.
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
         command.args(args);
         for variable in ["KEYDESK_PASSWORD", "KEYDESK_CODE", "KEYDESK_EMAIL_CODE", "KEYDESK_PIN", "KEYDESK_VAULT_PASSWORD"] {
@@ -39,22 +39,20 @@ impl Desktop {
         self.session.env(&mut command).env("XDG_CONFIG_HOME", self.session.dir().join("config"));
         command.env("XDG_DATA_HOME", self.session.dir().join("data"));
         command.envs(env.iter().copied());
-        command.stdin(Stdio::null()).output().expect("run keydesk")
+        command
+    }
+
+    /// `keydesk ARGS` on this desktop with `env`, no terminal.
+    pub fn keydesk(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.command(args, env).stdin(Stdio::null()).output().expect("run keydesk")
     }
 
     /// `keydesk ARGS` with a terminal on stdin, as a person runs it: once `answer` returns (it
     /// may wait, say for an email), its line is typed into the terminal.
     pub fn keydesk_typing(&self, args: &[&str], env: &[(&str, &str)], answer: impl FnOnce() -> String) -> Output {
         let terminal = nix::pty::openpty(None, None).expect("a pseudo-terminal");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
-        command.args(args);
-        for variable in ["KEYDESK_PASSWORD", "KEYDESK_CODE", "KEYDESK_EMAIL_CODE", "KEYDESK_PIN", "KEYDESK_VAULT_PASSWORD"] {
-            command.env_remove(variable);
-        }
-        self.session.env(&mut command).env("XDG_CONFIG_HOME", self.session.dir().join("config"));
-        command.env("XDG_DATA_HOME", self.session.dir().join("data"));
-        command.envs(env.iter().copied());
-        let child = command
+        let child = self
+            .command(args, env)
             .stdin(Stdio::from(terminal.slave))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
