@@ -46,12 +46,14 @@ pub mod cose;
 pub mod entities;
 pub mod error;
 pub mod extensions;
+pub mod large_blob_key;
 pub mod message;
 pub mod request;
 pub mod status;
 
 pub use command::Command;
 pub use error::DecodeError;
+pub use large_blob_key::LargeBlobKeyBytes;
 pub use message::{CommandRequest, CommandResponse};
 pub use request::Request;
 pub use status::StatusCode;

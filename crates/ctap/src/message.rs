@@ -136,15 +136,3 @@ pub(crate) fn expect_no_params(command: Command, params: Option<&Value>) -> Resu
         }),
     }
 }
-
-/// Debug view of optional key material: its presence and length, never its bytes.
-pub(crate) struct Redacted<'a>(pub &'a Option<Vec<u8>>);
-
-impl std::fmt::Debug for Redacted<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(key) => write!(f, "Some(<{} secret bytes>)", key.len()),
-            None => f.write_str("None"),
-        }
-    }
-}

@@ -109,7 +109,7 @@ fn make_credential_full_and_minimal() {
             attestation,
             auth_data: sample_auth_data(true),
             ep_att: Some(false),
-            large_blob_key: Some(vec![4; 32]),
+            large_blob_key: Some(keydesk_ctap::LargeBlobKeyBytes::new(vec![4; 32])),
             unsigned_extension_outputs: None,
         });
     }
@@ -138,7 +138,7 @@ fn get_assertion_full_and_minimal() {
         user: Some(UserEntity::new(vec![5; 8])),
         number_of_credentials: Some(2),
         user_selected: Some(true),
-        large_blob_key: Some(vec![8; 32]),
+        large_blob_key: Some(keydesk_ctap::LargeBlobKeyBytes::new(vec![8; 32])),
         unsigned_extension_outputs: None,
     });
 }
@@ -306,7 +306,7 @@ fn credential_management_every_subcommand() {
         public_key: Some(CoseKey::Ed25519 { x: [6; 32] }),
         total_credentials: Some(1),
         cred_protect: Some(CredProtect::UserVerificationOptional),
-        large_blob_key: Some(vec![4; 32]),
+        large_blob_key: Some(keydesk_ctap::LargeBlobKeyBytes::new(vec![4; 32])),
         third_party_payment: Some(false),
         ..Default::default()
     });

@@ -268,7 +268,7 @@ fn authenticator_data_layout_and_errors() {
 
 #[test]
 fn debug_never_shows_large_blob_keys() {
-    let key = vec![0x5a; 32];
+    let key = keydesk_ctap::LargeBlobKeyBytes::new(vec![0x5a; 32]);
     let printed = [
         format!("{:?}", CredentialManagementResponse { large_blob_key: Some(key.clone()), ..Default::default() }),
         format!(

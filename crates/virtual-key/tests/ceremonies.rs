@@ -340,7 +340,7 @@ fn cred_blob_and_large_blob_key() {
     let response = host.make_credential(&request).unwrap();
     assert_eq!(response.authenticator_data().unwrap().extensions.unwrap().cred_blob, Some(CredBlobOutput::Stored(true)));
     let key = response.large_blob_key.clone().unwrap();
-    assert_eq!(key.len(), 32);
+    assert_eq!(key.expose().len(), 32);
 
     let mut get = GetAssertionRequest::new("example.com", CLIENT_DATA_HASH);
     get.extensions = Some(GetAssertionExtensions { cred_blob: Some(true), large_blob_key: Some(true), ..Default::default() });

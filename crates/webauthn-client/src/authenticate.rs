@@ -211,7 +211,7 @@ fn authenticate_inner<D: Device>(
         let mut output = LargeBlobOutput::default();
         if read_blob {
             output.blob = match &response.large_blob_key {
-                Some(key) => read_large_blob(client, &info, key)?.map(SecretBase64Url),
+                Some(key) => read_large_blob(client, &info, key.expose())?.map(SecretBase64Url),
                 None => None,
             };
         }

@@ -16,7 +16,8 @@ use zeroize::Zeroizing;
 use crate::client::Client;
 use crate::error::{Error, Feature};
 use crate::interaction::{Interaction, Purpose};
-use crate::manage::passkeys::{LargeBlobKeyBytes, StoredCredential};
+use crate::manage::passkeys::StoredCredential;
+use keydesk_ctap::LargeBlobKeyBytes;
 use crate::pin::Silent;
 
 /// The spec's default maxMsgSize (§6.4) and the fragment overhead (§6.10.2:

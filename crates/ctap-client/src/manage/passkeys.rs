@@ -8,10 +8,9 @@ use keydesk_ctap::commands::{
 };
 use keydesk_ctap::entities::{CredentialDescriptor, UserEntity};
 use keydesk_ctap::extensions::CredProtect;
-use keydesk_ctap::{Command, CommandRequest};
+use keydesk_ctap::{Command, CommandRequest, LargeBlobKeyBytes};
 use keydesk_transport::Device;
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use super::base64url;
 use crate::client::{bounded_count, Client};
@@ -108,29 +107,6 @@ pub(crate) struct StoredCredential {
     pub user: UserEntity,
     pub cred_protect: Option<CredProtect>,
     pub large_blob_key: Option<LargeBlobKeyBytes>,
-}
-
-/// A credential's largeBlobKey as the key sent it (CTAP 2.1 §6.8.3 member 0x0B, §12.3): key
-/// material, so zeroized on drop and never shown by Debug. Its length is checked only when
-/// a large blob is read or written with it.
-#[derive(Clone)]
-pub(crate) struct LargeBlobKeyBytes(Zeroizing<Vec<u8>>);
-
-impl LargeBlobKeyBytes {
-    pub fn new(bytes: Vec<u8>) -> Self {
-        Self(Zeroizing::new(bytes))
-    }
-
-    /// The key bytes (keep them secret).
-    pub fn expose(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for LargeBlobKeyBytes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "LargeBlobKey(<{} secret bytes>)", self.0.len())
-    }
 }
 
 impl StoredCredential {
@@ -277,7 +253,7 @@ impl<D: Device> Client<D> {
                         .ok_or_else(|| missing("credentialID"))?,
                     user: response.user.ok_or_else(|| missing("user"))?,
                     cred_protect: response.cred_protect,
-                    large_blob_key: response.large_blob_key.map(LargeBlobKeyBytes::new),
+                    large_blob_key: response.large_blob_key,
                 });
             }
         }

@@ -205,7 +205,7 @@ pub struct CredentialManagementResponse {
     /// 0x0A credProtect.
     pub cred_protect: Option<CredProtect>,
     /// 0x0B largeBlobKey.
-    pub large_blob_key: Option<Vec<u8>>,
+    pub large_blob_key: Option<crate::LargeBlobKeyBytes>,
     /// 0x0C thirdPartyPayment (CTAP 2.2).
     pub third_party_payment: Option<bool>,
 }
@@ -223,7 +223,7 @@ impl CommandResponse for CredentialManagementResponse {
             .insert_opt(0x08, self.public_key.as_ref().map(ToCbor::to_cbor))
             .insert_opt(0x09, self.total_credentials)
             .insert_opt(0x0a, self.cred_protect.map(|c| c.to_cbor()))
-            .insert_opt(0x0b, self.large_blob_key.clone())
+            .insert_opt(0x0b, self.large_blob_key.as_ref())
             .insert_opt(0x0c, self.third_party_payment);
         (!map.is_empty()).then(|| map.build())
     }
@@ -268,7 +268,7 @@ impl std::fmt::Debug for CredentialManagementResponse {
             .field("public_key", &self.public_key)
             .field("total_credentials", &self.total_credentials)
             .field("cred_protect", &self.cred_protect)
-            .field("large_blob_key", &crate::message::Redacted(&self.large_blob_key))
+            .field("large_blob_key", &self.large_blob_key)
             .field("third_party_payment", &self.third_party_payment)
             .finish()
     }

@@ -99,7 +99,7 @@ pub struct GetAssertionResponse {
     /// 0x06 userSelected.
     pub user_selected: Option<bool>,
     /// 0x07 largeBlobKey.
-    pub large_blob_key: Option<Vec<u8>>,
+    pub large_blob_key: Option<crate::LargeBlobKeyBytes>,
     /// 0x08 unsignedExtensionOutputs (CTAP 2.2).
     pub unsigned_extension_outputs: Option<Value>,
 }
@@ -121,7 +121,7 @@ impl CommandResponse for GetAssertionResponse {
                 .insert_opt(0x04, self.user.as_ref().map(ToCbor::to_cbor))
                 .insert_opt(0x05, self.number_of_credentials)
                 .insert_opt(0x06, self.user_selected)
-                .insert_opt(0x07, self.large_blob_key.clone())
+                .insert_opt(0x07, self.large_blob_key.as_ref())
                 .insert_opt(0x08, self.unsigned_extension_outputs.clone())
                 .build(),
         )
@@ -154,7 +154,7 @@ impl std::fmt::Debug for GetAssertionResponse {
             .field("user", &self.user)
             .field("number_of_credentials", &self.number_of_credentials)
             .field("user_selected", &self.user_selected)
-            .field("large_blob_key", &crate::message::Redacted(&self.large_blob_key))
+            .field("large_blob_key", &self.large_blob_key)
             .field("unsigned_extension_outputs", &self.unsigned_extension_outputs)
             .finish()
     }

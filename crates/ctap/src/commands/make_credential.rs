@@ -121,7 +121,7 @@ pub struct MakeCredentialResponse {
     /// 0x04 epAtt: whether enterprise attestation was returned.
     pub ep_att: Option<bool>,
     /// 0x05 largeBlobKey.
-    pub large_blob_key: Option<Vec<u8>>,
+    pub large_blob_key: Option<crate::LargeBlobKeyBytes>,
     /// 0x06 unsignedExtensionOutputs (CTAP 2.2).
     pub unsigned_extension_outputs: Option<Value>,
 }
@@ -149,7 +149,7 @@ impl CommandResponse for MakeCredentialResponse {
                 .insert(0x02, self.auth_data.clone())
                 .insert(0x03, self.attestation.statement())
                 .insert_opt(0x04, self.ep_att)
-                .insert_opt(0x05, self.large_blob_key.clone())
+                .insert_opt(0x05, self.large_blob_key.as_ref())
                 .insert_opt(0x06, self.unsigned_extension_outputs.clone())
                 .build(),
         )
@@ -180,7 +180,7 @@ impl std::fmt::Debug for MakeCredentialResponse {
             .field("attestation", &self.attestation)
             .field("auth_data", &self.auth_data)
             .field("ep_att", &self.ep_att)
-            .field("large_blob_key", &crate::message::Redacted(&self.large_blob_key))
+            .field("large_blob_key", &self.large_blob_key)
             .field("unsigned_extension_outputs", &self.unsigned_extension_outputs)
             .finish()
     }

@@ -1,6 +1,7 @@
 //! authenticatorCredentialManagement (CTAP 2.1 §6.8), including read-only access with the
 //! CTAP 2.2 persistent PIN/UV auth token (permission pcmr).
 
+use keydesk_ctap::LargeBlobKeyBytes;
 use keydesk_ctap::commands::{
     CredentialManagementRequest, CredentialManagementResponse, CredentialManagementSubCommand as Sub,
 };
@@ -152,7 +153,7 @@ impl Authenticator {
             credential_id: Some(CredentialDescriptor::public_key(credential.credential_id.clone())),
             public_key: Some(super::cose_public_key(&sealed.key)?),
             cred_protect: Some(credential.protection()),
-            large_blob_key: credential.large_blob_key.as_ref().map(|k| k.expose().to_vec()),
+            large_blob_key: credential.large_blob_key.as_ref().map(|k| LargeBlobKeyBytes::new(k.expose().to_vec())),
             ..CredentialManagementResponse::default()
         })
     }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use keydesk_ctap::LargeBlobKeyBytes;
 use keydesk_ctap::auth_data::{rp_id_hash, AuthDataFlags, AuthenticatorData};
 use keydesk_ctap::commands::{GetAssertionRequest, GetAssertionResponse, GetNextAssertionRequest};
 use keydesk_ctap::cose::CoseKey;
@@ -172,7 +173,7 @@ impl Authenticator {
             outputs.cred_blob = Some(CredBlobOutput::Blob(blob));
         }
         let large_blob_key = match context.extensions.large_blob_key {
-            Some(true) => resident.as_ref().and_then(|r| r.large_blob_key.as_ref()).map(|k| k.expose().to_vec()),
+            Some(true) => resident.as_ref().and_then(|r| r.large_blob_key.as_ref()).map(|k| LargeBlobKeyBytes::new(k.expose().to_vec())),
             _ => None,
         };
         let mut flags = 0u8;

@@ -1,5 +1,6 @@
 //! authenticatorMakeCredential (CTAP 2.1 §6.1).
 
+use keydesk_ctap::LargeBlobKeyBytes;
 use keydesk_ctap::attestation::{AttestationStatement, FMT_NONE, FMT_PACKED};
 use keydesk_ctap::auth_data::{rp_id_hash, AttestedCredentialData, AuthDataFlags, AuthenticatorData};
 use keydesk_ctap::commands::{MakeCredentialRequest, MakeCredentialResponse};
@@ -240,7 +241,7 @@ impl Authenticator {
             attestation,
             auth_data,
             ep_att: enterprise.then_some(true),
-            large_blob_key: large_blob_key.map(|k| k.expose().to_vec()),
+            large_blob_key: large_blob_key.map(|k| LargeBlobKeyBytes::new(k.expose().to_vec())),
             unsigned_extension_outputs: None,
         }
         .encode())
