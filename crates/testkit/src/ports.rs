@@ -6,32 +6,27 @@ use std::collections::HashMap;
 /// Every socket using `port` locally, for example `LISTEN local 00000000:F20B remote 00000000:0000: pid 812 (pcscd …)`.
 pub fn sockets_on_port(port: u16) -> Vec<String> {
     let owners = socket_owners();
-    let mut found = Vec::new();
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let Ok(text) = std::fs::read_to_string(table) else { continue };
-        for line in text.lines().skip(1) {
-            let Some(socket) = TcpLine::parse(line) else { continue };
-            if socket.local_port != port {
-                continue;
-            }
+    tcp_sockets()
+        .filter(|socket| socket.local_port == port)
+        .map(|socket| {
             let owner = owners.get(&socket.inode).map_or_else(|| "no process (closing)".to_owned(), Clone::clone);
-            found.push(format!("{} local {} remote {}: {owner}", socket.state, socket.local, socket.remote));
-        }
-    }
-    found
+            format!("{} local {} remote {}: {owner}", socket.state, socket.local, socket.remote)
+        })
+        .collect()
 }
 
 /// Whether a socket owned by `pid` listens on `port`.
 pub fn listens(pid: u32, port: u16) -> bool {
     let inodes = socket_inodes_of(pid);
-    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
-        std::fs::read_to_string(table).is_ok_and(|text| {
-            text.lines()
-                .skip(1)
-                .filter_map(TcpLine::parse)
-                .any(|s| s.local_port == port && s.state == "LISTEN" && inodes.contains(&s.inode))
-        })
-    })
+    tcp_sockets().any(|s| s.local_port == port && s.state == "LISTEN" && inodes.contains(&s.inode))
+}
+
+/// The machine's IPv4 and IPv6 TCP sockets, as the kernel lists them.
+fn tcp_sockets() -> impl Iterator<Item = TcpLine> {
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .into_iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|text| text.lines().skip(1).filter_map(TcpLine::parse).collect::<Vec<_>>())
 }
 
 struct TcpLine {
